@@ -1,0 +1,3 @@
+from act_bench.cli import main
+
+main()

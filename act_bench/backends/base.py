@@ -1,0 +1,95 @@
+"""The backend interface: batched chat generation with sampling parameters and a seed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from act_bench.types import Message
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingParams:
+    """How to sample. ``temperature == 0`` means greedy decoding."""
+
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": list(self.stop),
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """One completion, with its token counts and the wall time of the call that produced it.
+
+    ``error`` is set (and ``text`` empty) when the backend failed for this item only;
+    the loop then stops that trajectory with reason ``backend_error``.
+    """
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Running totals over a backend's life; thread-safe so concurrent API calls add up."""
+
+    calls: int = 0
+    prompts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    errors: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_batch(self, generations: Sequence[Generation], wall_s: float) -> None:
+        with self._lock:
+            self.calls += 1
+            self.prompts += len(generations)
+            self.prompt_tokens += sum(g.prompt_tokens for g in generations)
+            self.completion_tokens += sum(g.completion_tokens for g in generations)
+            self.cost_usd += sum(g.cost_usd for g in generations)
+            self.errors += sum(1 for g in generations if g.error)
+            self.latency_s += wall_s
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "calls": self.calls,
+            "prompts": self.prompts,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "latency_s": round(self.latency_s, 3),
+            "cost_usd": round(self.cost_usd, 6),
+            "errors": self.errors,
+        }
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything that turns chat conversations into completions, a batch at a time."""
+
+    spec: str
+    usage: Usage
+
+    def generate(
+        self, conversations: Sequence[Sequence[Message]], params: SamplingParams
+    ) -> list[Generation]:
+        """One generation per conversation, in order."""
+        ...

@@ -1,0 +1,76 @@
+"""The task plug-in point: what a task supplies to the episode loop, and the task registry.
+
+Tasks live in the top-level ``tasks/`` package (or any installed package) and are found
+through the ``act_bench.tasks`` entry-point group, so the core never imports one by name.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from act_bench.errors import ConfigError
+from act_bench.registry import Registry
+from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
+
+ENTRY_POINT_GROUP = "act_bench.tasks"
+
+
+@runtime_checkable
+class Task(Protocol):
+    """A conversational task: data, the policy prompt, the heuristic H and the metrics."""
+
+    name: str
+    description: str
+    splits: tuple[str, ...]
+    headline_metric: str
+
+    def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
+        """Read a split. ``data_dir is None`` means the bundled sample written by us."""
+        ...
+
+    def render_messages(self, prompt: Prompt) -> list[Message]:
+        """The policy's chat input for p ("standard" format, App. E Table A17)."""
+        ...
+
+    def score_turn(self, response: str, turn_state: TurnState) -> float:
+        """Turn-level score of an immediate response y against r, in [0, 1]."""
+        ...
+
+    def score_outcome(self, outcome: str, goal: Goal) -> float:
+        """The task heuristic H: trajectory outcome g' against goal g, in [0, 1]."""
+        ...
+
+    def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float]:
+        """Aggregate metrics (x100) as App. D defines them for this task."""
+        ...
+
+
+TASKS: Registry[Task] = Registry("task")
+
+
+@functools.cache
+def _discover() -> None:
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name not in TASKS:
+            TASKS.add(entry.name, entry.load())
+
+
+def get_task(name: str) -> Task:
+    _discover()
+    task = TASKS.get(name)
+    if not isinstance(task, Task):
+        raise ConfigError(f"task {name!r} does not implement the Task protocol")
+    return task
+
+
+def task_names() -> list[str]:
+    _discover()
+    return TASKS.names()
+
+
+def turn_states(conversations: Sequence[Conversation]) -> list[TurnState]:
+    return [ts for conversation in conversations for ts in conversation.turn_states]

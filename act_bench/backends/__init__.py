@@ -18,6 +18,7 @@ __all__ = [
     "Usage",
     "BACKENDS",
     "load_backend",
+    "shared_backend",
 ]
 
 
@@ -56,3 +57,16 @@ def load_backend(spec: str | Spec, options: BackendOptions | None = None) -> Bac
     if parsed.kind != "smollm2" and parsed.argument is None:
         raise ConfigError(f"backend spec {str(parsed)!r} needs an argument, e.g. '{parsed.kind}:NAME'")
     return factory(parsed.argument, options or BackendOptions())
+
+
+_SHARED: dict[tuple[str, BackendOptions], Backend] = {}
+
+
+def shared_backend(spec: str | Spec, options: BackendOptions | None = None) -> Backend:
+    """The one instance per (spec, options) in this process, so that a policy, a simulator and
+    a classifier naming the same model load it once. Usage totals are then shared too."""
+    options = options or BackendOptions()
+    key = (str(spec), options)
+    if key not in _SHARED:
+        _SHARED[key] = load_backend(spec, options)
+    return _SHARED[key]

@@ -44,8 +44,12 @@ class Task(Protocol):
         """The task heuristic H: trajectory outcome g' against goal g, in [0, 1]."""
         ...
 
-    def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float]:
+    def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float | None]:
         """Aggregate metrics (x100) as App. D defines them for this task."""
+        ...
+
+    def download(self, data_dir: Path) -> list[Path]:
+        """Fetch the official files into ``data_dir/<task>/`` (needs a network)."""
         ...
 
 

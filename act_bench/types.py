@@ -308,7 +308,9 @@ class EpisodeRecord:
             conversation_id=data["conversation_id"],
             goal_index=int(data["goal_index"]),
             gold_action=Action(data["gold_action"]),
-            predicted_action=Action(data["predicted_action"]) if data.get("predicted_action") else None,
+            predicted_action=Action(data["predicted_action"])
+            if data.get("predicted_action")
+            else None,
             gold_response=data["gold_response"],
             goal=Goal.from_json(data["goal"]),
             trajectory=Trajectory.from_json(data["trajectory"]),

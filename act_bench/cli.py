@@ -1,0 +1,231 @@
+"""The ``act-bench`` command line: thin wrappers that fill a config and call one library
+function."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from act_bench.errors import ActBenchError
+
+app = typer.Typer(
+    help="Evaluate and train LLM agents that decide when to ask a clarifying question (ACT).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Get datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+console = Console()
+errors = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Print act-bench's own errors as one line plus a hint, exit 2, no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ActBenchError as error:
+            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            if error.hint:
+                errors.print(f"[bold]hint:[/] {error.hint}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+Task = Annotated[str, typer.Option("--task", "-t", help="Task name (see `act-bench tasks`).")]
+Split = Annotated[str, typer.Option(help="Dataset split.")]
+DataDir = Annotated[
+    str | None,
+    typer.Option(
+        help="Data root holding <task>/ folders; defaults to $ACT_BENCH_DATA, "
+        "else the bundled sample."
+    ),
+]
+Seed = Annotated[int, typer.Option(help="Seed for sampling, simulators and selection.")]
+
+
+@app.command("eval")
+@reports_errors
+def eval_command(
+    task: Task = "pacific",
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Policy model spec: smollm2 | hf:PATH_OR_ID | litellm:PROVIDER/MODEL "
+            "| vllm:PATH_OR_ID."
+        ),
+    ] = "smollm2",
+    simulator: Annotated[
+        str, typer.Option(help="User simulator: gold (replay) or a model spec.")
+    ] = "gold",
+    action_classifier: Annotated[
+        str, typer.Option(help="Action classifier: heuristic or a model spec (few-shot, App. G).")
+    ] = "heuristic",
+    split: Split = "validation",
+    limit: Annotated[
+        int | None, typer.Option(help="Evaluate only the first N turn states.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
+    seed: Seed = 0,
+    max_turns: Annotated[int, typer.Option(help="Cap on policy turns per trajectory.")] = 3,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per policy turn.")] = 64,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
+    output_dir: Annotated[
+        str | None, typer.Option(help="Run directory (default runs/<task>-<split>-<model>).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue a killed run without redoing finished items.")
+    ] = False,
+    data_dir: DataDir = None,
+    device: Annotated[
+        str | None, typer.Option(help="hf/smollm2 device (cpu, cuda, cuda:1); default auto.")
+    ] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="hf/smollm2 dtype (float32, bfloat16, float16).")
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
+    ] = None,
+    max_concurrency: Annotated[int, typer.Option(help="litellm: concurrent requests.")] = 8,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
+    from act_bench.evaluation import EvalConfig, run_evaluation
+
+    config = EvalConfig(
+        task=task,
+        model=model,
+        simulator=simulator,
+        action_classifier=action_classifier,
+        split=split,
+        data_dir=data_dir,
+        limit=limit,
+        batch_size=batch_size,
+        seed=seed,
+        max_turns=max_turns,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        device=device,
+        dtype=dtype,
+        api_base=api_base,
+        max_concurrency=max_concurrency,
+        output_dir=output_dir or default_output_dir(task, split, model),
+    )
+    _warn_if_sample(data_dir)
+    result = run_evaluation(config, resume=resume, show_progress=not quiet)
+    _print_metrics(f"{task} · {split} · {model}", result.metrics, result.counts)
+    console.print(f"results: {result.output_dir / 'results.json'}")
+
+
+def default_output_dir(task: str, split: str, model: str) -> str:
+    safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
+    return str(Path("runs") / f"{task}-{split}-{safe_model}")
+
+
+@app.command("score")
+@reports_errors
+def score_command(
+    predictions: Annotated[
+        Path, typer.Option(help='JSONL of {"id": ..., "prediction": ...} lines.')
+    ],
+    task: Task = "pacific",
+    split: Split = "validation",
+    data_dir: DataDir = None,
+    action_classifier: Annotated[
+        str, typer.Option(help="Action classifier for the action metrics.")
+    ] = "heuristic",
+    seed: Seed = 0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Re-score saved turn-level predictions (an eval run's samples.jsonl works too)."""
+    from act_bench.scoring import score_predictions
+
+    metrics = score_predictions(
+        task,
+        predictions,
+        split=split,
+        data_dir=data_dir,
+        action_classifier=action_classifier,
+        seed=seed,
+    )
+    if json_output:
+        print(json.dumps(metrics))
+    else:
+        _print_metrics(f"{task} · {split} · {predictions}", metrics, None)
+
+
+@app.command("tasks")
+@reports_errors
+def tasks_command() -> None:
+    """List the registered tasks."""
+    from act_bench.task import get_task, task_names
+
+    table = Table("task", "splits", "headline metric", "description")
+    for name in task_names():
+        task = get_task(name)
+        table.add_row(name, ", ".join(task.splits), task.headline_metric, task.description)
+    console.print(table)
+
+
+@data_app.command("download")
+@reports_errors
+def download_command(
+    task: Annotated[str, typer.Argument(help="Task whose official files to download.")],
+    data_dir: Annotated[
+        str | None, typer.Option(help="Data root to write into; defaults to $ACT_BENCH_DATA.")
+    ] = None,
+) -> None:
+    """Download a task's official data files (needs a network)."""
+    from act_bench.data import resolve_data_dir
+    from act_bench.errors import ConfigError
+    from act_bench.task import get_task
+
+    root = resolve_data_dir(data_dir)
+    if root is None:
+        raise ConfigError("no data root", hint="pass --data-dir DIR or set ACT_BENCH_DATA")
+    for path in get_task(task).download(root):
+        console.print(f"wrote {path}")
+
+
+def _warn_if_sample(data_dir: str | None) -> None:
+    from act_bench.data import resolve_data_dir
+
+    if resolve_data_dir(data_dir) is None:
+        errors.print(
+            "[yellow]note:[/] no --data-dir and no $ACT_BENCH_DATA: evaluating the small "
+            "sample bundled with act-bench (written by us, not the official dataset)."
+        )
+
+
+def _print_metrics(
+    title: str, metrics: dict[str, float | None], counts: dict[str, int] | None
+) -> None:
+    table = Table("metric", "value", title=title)
+    for name, value in metrics.items():
+        table.add_row(name, "n/a" if value is None else f"{value:.2f}")
+    for name, value in (counts or {}).items():
+        table.add_row(f"[dim]{name}[/]", str(value))
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

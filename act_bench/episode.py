@@ -1,0 +1,163 @@
+"""The episode loop of App. D and Alg. 2 lines 6-12, shared by evaluation and the ACT trainer.
+
+For a batch of episodes (a turn state and one of its goals): generate the policy's
+response to p; classify its action; while it clarifies and the turn cap allows, let the
+user simulator reply and query the policy again. Every step is batched across the
+episodes still running; each trajectory is kept whole and ends with an explicit reason.
+The loop knows nothing about a task: the caller passes the task's prompt renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from act_bench.backends import Backend, Generation, SamplingParams
+from act_bench.classifiers.base import ActionClassifier, ClassificationInput
+from act_bench.errors import ConfigError
+from act_bench.simulators.base import SimulationRequest, UserSimulator
+from act_bench.types import (
+    Action,
+    Goal,
+    Message,
+    Prompt,
+    Speaker,
+    StopReason,
+    Trajectory,
+    TrajectoryTurn,
+    TurnState,
+)
+
+PromptRenderer = Callable[[Prompt], list[Message]]
+FinishedCallback = Callable[[int, Trajectory], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One (turn state, goal) pair to simulate; App. D runs one per goal g in G."""
+
+    turn_state: TurnState
+    goal_index: int = 0
+
+    @property
+    def goal(self) -> Goal:
+        return self.turn_state.goals[self.goal_index]
+
+    @property
+    def id(self) -> str:
+        if len(self.turn_state.goals) == 1:
+            return self.turn_state.id
+        return f"{self.turn_state.id}#g{self.goal_index}"
+
+
+def episodes_for(turn_states: Sequence[TurnState]) -> list[Episode]:
+    """Every (turn state, goal) pair, in order."""
+    return [
+        Episode(turn_state, index)
+        for turn_state in turn_states
+        for index in range(len(turn_state.goals))
+    ]
+
+
+@dataclass(slots=True)
+class _Running:
+    prompt: Prompt
+    turns: list[TrajectoryTurn]
+
+
+def simulate_trajectories(
+    episodes: Sequence[Episode],
+    *,
+    policy: Backend,
+    render: PromptRenderer,
+    classifier: ActionClassifier,
+    simulator: UserSimulator,
+    sampling: SamplingParams,
+    max_turns: int = 3,
+    first_responses: Sequence[Generation] | None = None,
+    on_finished: FinishedCallback | None = None,
+) -> list[Trajectory]:
+    """Simulate each episode until the policy answers, errs, or has spoken ``max_turns`` times.
+
+    ``first_responses`` lets a caller that has already sampled y (the ACT trainer, Alg. 2
+    line 2) continue from it instead of sampling again. ``on_finished(i, trajectory)`` is
+    called as soon as episode ``i`` ends, so results can be written incrementally.
+    """
+    if max_turns < 1:
+        raise ConfigError(f"max_turns must be at least 1, got {max_turns}")
+    if first_responses is not None and len(first_responses) != len(episodes):
+        raise ConfigError("first_responses must hold one generation per episode")
+
+    running = {i: _Running(e.turn_state.prompt, []) for i, e in enumerate(episodes)}
+    finished: dict[int, Trajectory] = {}
+
+    def finish(i: int, reason: StopReason, error: str | None = None) -> None:
+        state = running.pop(i)
+        finished[i] = Trajectory(turns=tuple(state.turns), stop_reason=reason, error=error)
+        if on_finished is not None:
+            on_finished(i, finished[i])
+
+    for round_index in range(max_turns):
+        if not running:
+            break
+        active = sorted(running)
+        if round_index == 0 and first_responses is not None:
+            generations = list(first_responses)
+        else:
+            generations = policy.generate([render(running[i].prompt) for i in active], sampling)
+        answered_ok = [i for i, g in zip(active, generations, strict=True) if g.error is None]
+        for i, generation in zip(active, generations, strict=True):
+            if generation.error is not None:
+                finish(i, StopReason.BACKEND_ERROR, generation.error)
+        by_index = dict(zip(active, generations, strict=True))
+        actions = classifier.classify(
+            [ClassificationInput(running[i].prompt, by_index[i].text) for i in answered_ok]
+        )
+        clarifying: list[int] = []
+        for i, action in zip(answered_ok, actions, strict=True):
+            generation = by_index[i]
+            running[i].turns.append(
+                TrajectoryTurn(
+                    speaker=Speaker.POLICY,
+                    text=generation.text,
+                    action=action,
+                    prompt_tokens=generation.prompt_tokens,
+                    completion_tokens=generation.completion_tokens,
+                    latency_s=generation.latency_s,
+                )
+            )
+            if action is Action.ANSWER:
+                finish(i, StopReason.ANSWERED)
+            elif round_index == max_turns - 1:
+                finish(i, StopReason.TURN_CAP)
+            else:
+                clarifying.append(i)
+        if clarifying:
+            _simulate_user_replies(clarifying, episodes, running, simulator, round_index)
+
+    return [finished[i] for i in range(len(episodes))]
+
+
+def _simulate_user_replies(
+    clarifying: list[int],
+    episodes: Sequence[Episode],
+    running: dict[int, _Running],
+    simulator: UserSimulator,
+    round_index: int,
+) -> None:
+    """Alg. 2 lines 9-10: the simulated user answers each clarifying question."""
+    requests = [
+        SimulationRequest(
+            turn_state=episodes[i].turn_state,
+            goal=episodes[i].goal,
+            prompt=running[i].prompt,
+            clarifying_question=running[i].turns[-1].text,
+            round=round_index,
+        )
+        for i in clarifying
+    ]
+    replies = simulator.reply(requests)
+    for i, reply in zip(clarifying, replies, strict=True):
+        state = running[i]
+        state.turns.append(TrajectoryTurn(speaker=Speaker.USER, text=reply))
+        state.prompt = state.prompt.extended(state.turns[-2].text, reply)

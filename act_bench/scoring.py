@@ -1,0 +1,113 @@
+"""``act-bench score``: re-score saved turn-level predictions without running a model.
+
+Predictions are JSONL lines ``{"id": <turn state id>, "prediction": <text>}``; an eval
+run's ``samples.jsonl`` is accepted as is (its ``turn_state_id`` and ``goal_index`` are
+used). Scores go through the same task code as ``eval``, so the two always agree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from act_bench.classifiers import ClassificationInput, load_classifier
+from act_bench.data import resolve_data_dir
+from act_bench.episode import Episode
+from act_bench.errors import DataError
+from act_bench.evaluation import score_episode
+from act_bench.task import get_task, turn_states
+from act_bench.types import Speaker, StopReason, Trajectory, TrajectoryTurn
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    turn_state_id: str
+    goal_index: int
+    text: str
+
+
+def read_predictions(path: Path) -> list[Prediction]:
+    if not path.exists():
+        raise DataError("predictions file not found", file=str(path))
+    predictions = []
+    with path.open() as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            record = f"line {number}"
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"invalid JSON: {error}", file=str(path), record=record) from error
+            if not isinstance(data, dict):
+                raise DataError("expected a JSON object", file=str(path), record=record)
+            identifier = data.get("turn_state_id", data.get("id"))
+            if not isinstance(identifier, str):
+                raise DataError(
+                    "missing or non-string id", file=str(path), record=record, field="id"
+                )
+            text = data.get("prediction")
+            if not isinstance(text, str):
+                raise DataError(
+                    "missing or non-string prediction",
+                    file=str(path),
+                    record=record,
+                    field="prediction",
+                )
+            predictions.append(Prediction(identifier, int(data.get("goal_index", 0)), text))
+    return predictions
+
+
+def score_predictions(
+    task_name: str,
+    predictions_path: Path,
+    *,
+    split: str = "validation",
+    data_dir: str | None = None,
+    action_classifier: str = "heuristic",
+    seed: int = 0,
+) -> dict[str, float | None]:
+    """Turn-level and action-level metrics of saved predictions."""
+    task = get_task(task_name)
+    states = {ts.id: ts for ts in turn_states(task.load(split, resolve_data_dir(data_dir)))}
+    predictions = read_predictions(predictions_path)
+    episodes = []
+    for number, prediction in enumerate(predictions, start=1):
+        state = states.get(prediction.turn_state_id)
+        if state is None:
+            raise DataError(
+                f"id {prediction.turn_state_id!r} is not a turn state of {task_name}/{split}",
+                file=str(predictions_path),
+                record=f"line {number}",
+                field="id",
+            )
+        if not 0 <= prediction.goal_index < len(state.goals):
+            raise DataError(
+                f"goal_index {prediction.goal_index} out of range",
+                file=str(predictions_path),
+                record=f"line {number}",
+                field="goal_index",
+            )
+        episodes.append(Episode(state, prediction.goal_index))
+
+    classifier = load_classifier(action_classifier, task=task, seed=seed)
+    actions = classifier.classify(
+        [
+            ClassificationInput(e.turn_state.prompt, p.text)
+            for e, p in zip(episodes, predictions, strict=True)
+        ]
+    )
+    records = [
+        score_episode(
+            task,
+            episode,
+            Trajectory(
+                turns=(TrajectoryTurn(Speaker.POLICY, prediction.text, action),),
+                stop_reason=StopReason.ANSWERED,
+            ),
+        )
+        for episode, prediction, action in zip(episodes, predictions, actions, strict=True)
+    ]
+    metrics = task.metrics(records)
+    return {name: value for name, value in metrics.items() if name.startswith(("action_", "turn_"))}

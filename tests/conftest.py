@@ -1,16 +1,9 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path:
-    """The real datasets: $ACT_BENCH_DATA, else ../shared/data beside the checkout."""
-    return Path(os.environ.get("ACT_BENCH_DATA", REPO_ROOT.parent / "shared" / "data"))
+from helpers import shared_data_dir
 
 
 @pytest.fixture

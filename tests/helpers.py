@@ -5,11 +5,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from act_bench.backends import BACKENDS, BackendOptions, Generation, SamplingParams, Usage
 from act_bench.classifiers.base import ClassificationInput
 from act_bench.simulators.base import SimulationRequest
 from act_bench.types import Action, Message, Role
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """The real datasets: $ACT_BENCH_DATA, else ../shared/data beside the checkout."""
+    return Path(os.environ.get("ACT_BENCH_DATA", REPO_ROOT.parent / "shared" / "data"))
+
 
 Script = Callable[[Sequence[Message]], str]
 

@@ -1,0 +1,267 @@
+"""Local transformers models (``hf:PATH_OR_ID``): real batched chat generation with a seed.
+
+The policy, the simulated user and the action classifier can all be a small local model
+(the embedded default is SmolLM2-135M-Instruct), and the ACT trainer reuses this backend's
+``model`` and ``tokenizer`` to sample on-policy trajectories (Alg. 2 lines 6-12), so
+generation here must be batched, reproducible under a seed, and leave the model as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from act_bench.backends import BackendOptions
+from act_bench.backends.base import Generation, SamplingParams, Usage
+from act_bench.errors import BackendError, ConfigError
+from act_bench.types import Message
+
+_DTYPES = {
+    "float32": torch.float32,
+    "fp32": torch.float32,
+    "float16": torch.float16,
+    "fp16": torch.float16,
+    "half": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "bf16": torch.bfloat16,
+}
+
+
+def resolve_device(device: str | None) -> torch.device:
+    """``None`` or ``"auto"``: the first CUDA device when there is one, else the CPU."""
+    if device in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ConfigError(
+            f"unknown device {device!r}", hint="use 'auto', 'cpu', 'cuda' or 'cuda:N'"
+        ) from error
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} was asked for but CUDA is not available")
+    return resolved
+
+
+def resolve_dtype(dtype: str | None, device: torch.device) -> torch.dtype:
+    """``None`` or ``"auto"``: bfloat16 on a GPU that supports it, float32 elsewhere.
+
+    float32 on the CPU because bfloat16 matmuls there are slow and change greedy outputs.
+    """
+    if dtype in (None, "", "auto"):
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    try:
+        return _DTYPES[dtype.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"unknown dtype {dtype!r}", hint=f"use one of: auto, {', '.join(sorted(_DTYPES))}"
+        ) from None
+
+
+def plain_transcript(conversation: Sequence[Message]) -> str:
+    """A "Role: content" transcript ending in "Assistant:", for tokenizers with no chat template."""
+    lines = [f"{message.role.value.capitalize()}: {message.content}" for message in conversation]
+    return "\n".join([*lines, "Assistant:"])
+
+
+def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
+    """The text before the earliest occurrence of any stop string (stop strings excluded)."""
+    cut = min((index for s in stop if s and (index := text.find(s)) >= 0), default=len(text))
+    return text[:cut]
+
+
+class HFBackend:
+    """A transformers causal LM behind the backend interface.
+
+    Conversations are rendered with the tokenizer's chat template, sorted by length and
+    generated in left-padded chunks of ``options.batch_size``. Each item's ``latency_s`` is
+    its chunk's wall time divided equally among the chunk's items (they were computed
+    together, so no finer split is meaningful); ``usage.latency_s`` is the whole call's wall
+    time. ``completion_tokens`` counts the generated tokens up to and including the first
+    end-of-sequence token.
+    """
+
+    def __init__(
+        self,
+        argument: str | None,
+        options: BackendOptions | None = None,
+        *,
+        spec: str | None = None,
+    ) -> None:
+        if not argument:
+            raise ConfigError("backend 'hf' needs a model path or hub id, e.g. 'hf:./checkpoint'")
+        options = options or BackendOptions()
+        device = resolve_device(options.device)
+        dtype = resolve_dtype(options.dtype, device)
+        model, tokenizer = _load_pretrained(argument, dtype)
+        self._setup(spec or f"hf:{argument}", model.to(device), tokenizer, options)
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        tokenizer: Any,
+        *,
+        spec: str,
+        options: BackendOptions | None = None,
+    ) -> HFBackend:
+        """Wrap a model already in memory (a trainer's policy) without loading anything."""
+        backend = cls.__new__(cls)
+        backend._setup(spec, model, tokenizer, options or BackendOptions())
+        return backend
+
+    def _setup(self, spec: str, model: Any, tokenizer: Any, options: BackendOptions) -> None:
+        if options.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {options.batch_size}")
+        self.spec = spec
+        self.usage = Usage()
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batch_size = options.batch_size
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self._end_token_ids = _end_token_ids(model, tokenizer)
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.device
+
+    def render(self, conversation: Sequence[Message]) -> str:
+        """The prompt text the model sees, ending where the assistant's reply begins."""
+        if not getattr(self.tokenizer, "chat_template", None):
+            return plain_transcript(conversation)
+        return self.tokenizer.apply_chat_template(
+            [message.to_json() for message in conversation],
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+
+    def generate(
+        self, conversations: Sequence[Sequence[Message]], params: SamplingParams
+    ) -> list[Generation]:
+        start = time.perf_counter()
+        prompts = [self.render(conversation) for conversation in conversations]
+        by_length = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+        results: list[Generation | None] = [None] * len(prompts)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with _seeded(params.seed, self.device):
+                for offset in range(0, len(by_length), self.batch_size):
+                    chunk = by_length[offset : offset + self.batch_size]
+                    outputs = self._generate_chunk([prompts[i] for i in chunk], params)
+                    for index, generation in zip(chunk, outputs, strict=True):
+                        results[index] = generation
+        finally:
+            self.model.train(was_training)
+        generations = [g for g in results if g is not None]
+        self.usage.add_batch(generations, time.perf_counter() - start)
+        return generations
+
+    def _generate_chunk(self, prompts: list[str], params: SamplingParams) -> list[Generation]:
+        start = time.perf_counter()
+        inputs = self.tokenizer(
+            prompts,
+            return_tensors="pt",
+            padding=True,
+            padding_side="left",
+            add_special_tokens=not getattr(self.tokenizer, "chat_template", None),
+        ).to(self.device)
+        try:
+            with torch.inference_mode():
+                output_ids = self.model.generate(
+                    **inputs, **self._generate_kwargs(params), tokenizer=self.tokenizer
+                )
+        except torch.OutOfMemoryError as error:
+            raise BackendError(
+                f"{self.spec} ran out of memory generating {len(prompts)} prompts",
+                hint="lower --batch-size or --max-new-tokens",
+            ) from error
+        except RuntimeError as error:
+            raise BackendError(f"{self.spec} failed to generate: {error}") from error
+        latency = (time.perf_counter() - start) / len(prompts)
+        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
+        new_ids = output_ids[:, inputs["input_ids"].shape[1] :].tolist()
+        generations = []
+        for count, ids in zip(prompt_tokens, new_ids, strict=True):
+            ids = self._until_end(ids)
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            generations.append(
+                Generation(
+                    text=truncate_at_stop(text, params.stop),
+                    prompt_tokens=int(count),
+                    completion_tokens=len(ids),
+                    latency_s=latency,
+                )
+            )
+        return generations
+
+    def _generate_kwargs(self, params: SamplingParams) -> dict[str, Any]:
+        """Every sampling setting explicit, so a checkpoint's generation_config cannot
+        silently turn greedy decoding into sampling or add a top-k."""
+        sample = params.temperature > 0
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": params.max_new_tokens,
+            "do_sample": sample,
+            "temperature": params.temperature if sample else None,
+            "top_p": params.top_p if sample else None,
+            "top_k": 0 if sample else None,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": sorted(self._end_token_ids),
+        }
+        if params.stop:
+            kwargs["stop_strings"] = list(params.stop)
+        return kwargs
+
+    def _until_end(self, ids: list[int]) -> list[int]:
+        for position, token in enumerate(ids):
+            if token in self._end_token_ids:
+                return ids[: position + 1]
+        return ids
+
+
+def _load_pretrained(argument: str, dtype: torch.dtype) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(argument)
+        model = AutoModelForCausalLM.from_pretrained(argument, dtype=dtype)
+    except (OSError, ValueError) as error:
+        raise BackendError(
+            f"cannot load model 'hf:{argument}': {error}",
+            hint="give a local directory with config.json and weights, or a hub id "
+            "(online, and after `hf auth login` for gated models)",
+        ) from error
+    return model, tokenizer
+
+
+def _end_token_ids(model: Any, tokenizer: Any) -> set[int]:
+    """Every token that ends a reply: the generation config's EOS ids plus the tokenizer's."""
+    configured = getattr(model.generation_config, "eos_token_id", None)
+    ids = set(configured if isinstance(configured, list) else [configured])
+    ids.add(tokenizer.eos_token_id)
+    ids.discard(None)
+    return ids
+
+
+class _seeded:
+    """Seed torch's RNG for one call and restore the previous state afterwards, so the same
+    seed gives the same samples and a trainer's own random stream is left untouched."""
+
+    def __init__(self, seed: int | None, device: torch.device) -> None:
+        self.seed = seed
+        devices = [device.index or 0] if device.type == "cuda" else []
+        self._fork = torch.random.fork_rng(devices=devices) if seed is not None else None
+
+    def __enter__(self) -> None:
+        if self._fork is not None:
+            self._fork.__enter__()
+            torch.manual_seed(self.seed)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fork is not None:
+            self._fork.__exit__(*exc)

@@ -1,0 +1,15 @@
+"""Metrics of App. D: pure functions over answers, actions and episode records."""
+
+from act_bench.metrics.actions import action_accuracy, action_macro_f1
+from act_bench.metrics.aggregate import metric_counts, standard_metrics
+from act_bench.metrics.drop import drop_bag_f1, drop_f1, parse_prediction
+
+__all__ = [
+    "action_accuracy",
+    "action_macro_f1",
+    "drop_bag_f1",
+    "drop_f1",
+    "metric_counts",
+    "parse_prediction",
+    "standard_metrics",
+]

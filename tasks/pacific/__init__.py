@@ -1,0 +1,7 @@
+"""The PACIFIC task plug-in, found through the ``act_bench.tasks`` entry point ``pacific``."""
+
+from tasks.pacific.task import PacificTask
+
+task = PacificTask()
+
+__all__ = ["PacificTask", "task"]

@@ -1,0 +1,118 @@
+"""PACIFIC as an act-bench task (§4.1.1; App. D): loading, the prompt, DROP F1 scoring."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from act_bench.errors import ConfigError, DataError
+from act_bench.metrics import drop_f1, standard_metrics
+from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
+from tasks.pacific import download as official
+from tasks.pacific.loader import load_conversations
+from tasks.pacific.prompt import render_messages
+
+SAMPLE_DIR = Path(__file__).parent / "sample"
+SPLIT_DESCRIPTIONS = {
+    "train": "PACIFIC's official training split",
+    "validation": "PACIFIC's validation split, the paper's public evaluation set",
+    "test": "PACIFIC's official test split, unlabeled",
+}
+
+
+def _gold_answer(answer: Any) -> Any:
+    """A gold answer as the scorer takes it: a count's text is one span, not a response to parse."""
+    return [answer] if isinstance(answer, str) else answer
+
+
+class PacificTask:
+    """Proactive conversational QA over financial tables and text (Deng et al., 2022).
+
+    Gold action CLARIFY where the data marks ``req_clari``; content is scored with
+    PACIFIC's DROP F1, the turn-level score against r and the trajectory-level score
+    against the goal g (App. D).
+    """
+
+    name = "pacific"
+    description = "PACIFIC: conversational QA over financial tables and text, DROP F1 (§4.1.1)"
+    splits = tuple(official.FILE_NAMES)
+    headline_metric = "trajectory_drop_f1"
+
+    def data_files(self, split: str, data_dir: Path | None) -> Path:
+        """The file a split is read from; ``data_dir is None`` means the bundled sample."""
+        self._check_split(split)
+        folder = SAMPLE_DIR if data_dir is None else Path(data_dir) / self.name
+        return folder / official.FILE_NAMES[split]
+
+    def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
+        path = self.data_files(split, data_dir)
+        if not path.is_file():
+            raise self._missing(split, path, data_dir)
+        return load_conversations(path)
+
+    def render_messages(self, prompt: Prompt) -> list[Message]:
+        return render_messages(prompt)
+
+    def score_turn(self, response: str, turn_state: TurnState) -> float:
+        """DROP F1 of y against r: the gold answer (with its scale), or the clarifying question.
+
+        The answer itself rather than r's text, so an arithmetic answer is compared as a
+        number and not through its derivation.
+        """
+        metadata = turn_state.metadata
+        return drop_f1(
+            response,
+            _gold_answer(metadata["answer"]),
+            gold_scale=metadata.get("scale", ""),
+            answer_type=metadata.get("answer_type"),
+        )
+
+    def score_outcome(self, outcome: str, goal: Goal) -> float:
+        """H: DROP F1 of the trajectory outcome g' against the goal's answer (App. D)."""
+        return drop_f1(
+            outcome,
+            _gold_answer(goal.answer),
+            gold_scale=goal.metadata.get("scale", ""),
+            answer_type=goal.metadata.get("answer_type"),
+        )
+
+    def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float | None]:
+        return standard_metrics(records, "drop_f1")
+
+    def classifier_examples(self) -> Sequence[Any]:
+        from tasks.pacific.fewshot import classifier_examples
+
+        return classifier_examples()
+
+    def simulator_examples(self) -> Any:
+        from tasks.pacific.fewshot import simulator_examples
+
+        return simulator_examples()
+
+    def download(self, data_dir: Path) -> list[Path]:
+        return official.download(Path(data_dir))
+
+    def _check_split(self, split: str) -> None:
+        if split not in self.splits:
+            close = difflib.get_close_matches(split, self.splits, n=1)
+            raise ConfigError(
+                f"unknown split {split!r} for task {self.name}; known: {', '.join(self.splits)}",
+                hint=f"did you mean {close[0]!r}?" if close else None,
+            )
+
+    def _missing(self, split: str, path: Path, data_dir: Path | None) -> DataError:
+        what = f"{path.name} ({SPLIT_DESCRIPTIONS[split]})"
+        if data_dir is None:
+            return DataError(
+                f"the bundled sample has only the validation split, not {what}",
+                file=str(path),
+                hint=f"download the official files and pass --data-dir DIR: "
+                f"act-bench data download {self.name} --data-dir DIR",
+            )
+        return DataError(
+            f"{what} not found; download it first",
+            file=str(path),
+            hint=f"act-bench data download {self.name} --data-dir {data_dir}",
+        )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+import threading
 
-from act_bench.backends.base import Backend, Generation, SamplingParams, Usage
-from act_bench.errors import ConfigError
+from act_bench.backends.base import Backend, BackendOptions, Generation, SamplingParams, Usage
 from act_bench.registry import Registry
 from act_bench.specs import Spec
 
@@ -17,26 +16,14 @@ __all__ = [
     "SamplingParams",
     "Usage",
     "BACKENDS",
+    "is_backend_spec",
     "load_backend",
     "shared_backend",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class BackendOptions:
-    """Options that apply to some backends and are their own CLI flags (not packed in specs)."""
-
-    device: str | None = None
-    dtype: str | None = None
-    api_base: str | None = None
-    api_key: str | None = None
-    max_concurrency: int = 8
-    max_retries: int = 5
-    timeout_s: float = 120.0
-    batch_size: int = 8
-
-
-# kind -> "module:factory"; a factory takes (argument, options) and returns a Backend.
+# kind -> "module:factory"; a factory takes (argument, options) and returns a Backend. Each
+# factory checks its own argument (``smollm2`` takes none, ``hf`` needs one), so plug-in kinds
+# such as the tests' ``scripted`` backend decide for themselves.
 BACKENDS: Registry[str] = Registry("backend")
 BACKENDS.add("smollm2", "act_bench.backends.smollm2:load_smollm2")
 BACKENDS.add("hf", "act_bench.backends.hf:HFBackend")
@@ -54,19 +41,19 @@ def load_backend(spec: str | Spec, options: BackendOptions | None = None) -> Bac
     target = BACKENDS.get(parsed.kind)
     module_name, _, factory_name = target.partition(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
-    if parsed.kind != "smollm2" and parsed.argument is None:
-        raise ConfigError(f"backend spec {str(parsed)!r} needs an argument, e.g. '{parsed.kind}:NAME'")
     return factory(parsed.argument, options or BackendOptions())
 
 
 _SHARED: dict[tuple[str, BackendOptions], Backend] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def shared_backend(spec: str | Spec, options: BackendOptions | None = None) -> Backend:
     """The one instance per (spec, options) in this process, so that a policy, a simulator and
     a classifier naming the same model load it once. Usage totals are then shared too."""
     options = options or BackendOptions()
-    key = (str(spec), options)
-    if key not in _SHARED:
-        _SHARED[key] = load_backend(spec, options)
-    return _SHARED[key]
+    key = (str(spec if isinstance(spec, Spec) else Spec.parse(spec)), options)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = load_backend(key[0], options)
+        return _SHARED[key]

@@ -11,6 +11,25 @@ from act_bench.types import Message
 
 
 @dataclass(frozen=True, slots=True)
+class BackendOptions:
+    """Options that apply to some backends and are their own CLI flags (not packed in specs).
+
+    ``device`` and ``dtype`` (``None`` = auto) and ``batch_size`` serve local models;
+    ``api_base``, ``api_key``, ``max_concurrency``, ``max_retries`` and ``timeout_s`` serve
+    API models. Hashable, so ``shared_backend`` can key instances on it.
+    """
+
+    device: str | None = None
+    dtype: str | None = None
+    api_base: str | None = None
+    api_key: str | None = None
+    max_concurrency: int = 8
+    max_retries: int = 5
+    timeout_s: float = 120.0
+    batch_size: int = 8
+
+
+@dataclass(frozen=True, slots=True)
 class SamplingParams:
     """How to sample. ``temperature == 0`` means greedy decoding."""
 
@@ -79,6 +98,13 @@ class Usage:
             "cost_usd": round(self.cost_usd, 6),
             "errors": self.errors,
         }
+
+
+def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
+    """The text before the earliest occurrence of any stop string (stop strings excluded),
+    applied by every backend so that all of them honour ``SamplingParams.stop`` alike."""
+    cut = min((index for s in stop if s and (index := text.find(s)) >= 0), default=len(text))
+    return text[:cut]
 
 
 @runtime_checkable

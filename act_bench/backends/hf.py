@@ -8,14 +8,20 @@ generation here must be batched, reproducible under a seed, and leave the model 
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 
-from act_bench.backends import BackendOptions
-from act_bench.backends.base import Generation, SamplingParams, Usage
+from act_bench.backends.base import (
+    BackendOptions,
+    Generation,
+    SamplingParams,
+    Usage,
+    truncate_at_stop,
+)
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message
 
@@ -68,12 +74,6 @@ def plain_transcript(conversation: Sequence[Message]) -> str:
     return "\n".join([*lines, "Assistant:"])
 
 
-def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
-    """The text before the earliest occurrence of any stop string (stop strings excluded)."""
-    cut = min((index for s in stop if s and (index := text.find(s)) >= 0), default=len(text))
-    return text[:cut]
-
-
 class HFBackend:
     """A transformers causal LM behind the backend interface.
 
@@ -122,8 +122,8 @@ class HFBackend:
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = options.batch_size
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
+        if tokenizer.pad_token is None:  # batching needs one; EOS is the usual stand-in,
+            tokenizer.pad_token = tokenizer.eos_token  # and trainers sharing it need one too
         self._end_token_ids = _end_token_ids(model, tokenizer)
 
     @property
@@ -150,7 +150,7 @@ class HFBackend:
         was_training = self.model.training
         self.model.eval()
         try:
-            with _seeded(params.seed, self.device):
+            with seeded(params.seed, self.device):
                 for offset in range(0, len(by_length), self.batch_size):
                     chunk = by_length[offset : offset + self.batch_size]
                     outputs = self._generate_chunk([prompts[i] for i in chunk], params)
@@ -248,20 +248,14 @@ def _end_token_ids(model: Any, tokenizer: Any) -> set[int]:
     return ids
 
 
-class _seeded:
+@contextlib.contextmanager
+def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
     """Seed torch's RNG for one call and restore the previous state afterwards, so the same
     seed gives the same samples and a trainer's own random stream is left untouched."""
-
-    def __init__(self, seed: int | None, device: torch.device) -> None:
-        self.seed = seed
-        devices = [device.index or 0] if device.type == "cuda" else []
-        self._fork = torch.random.fork_rng(devices=devices) if seed is not None else None
-
-    def __enter__(self) -> None:
-        if self._fork is not None:
-            self._fork.__enter__()
-            torch.manual_seed(self.seed)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fork is not None:
-            self._fork.__exit__(*exc)
+    if seed is None:
+        yield
+        return
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from act_bench.backends import BackendOptions, SamplingParams
+from act_bench.backends.hf import HFBackend, plain_transcript, resolve_device, resolve_dtype
+from act_bench.errors import BackendError, ConfigError
+from act_bench.types import Message, Role
+
+QUESTIONS = [
+    "What is the capital of France?",
+    "Hi",
+    "Explain photosynthesis in one long paragraph for a ten year old child.",
+]
+
+
+def conversations() -> list[list[Message]]:
+    return [[Message(Role.USER, question)] for question in QUESTIONS]
+
+
+def test_plain_transcript_ends_where_the_assistant_speaks() -> None:
+    conversation = [Message(Role.SYSTEM, "Be brief."), Message(Role.USER, "Hi")]
+    assert plain_transcript(conversation) == "System: Be brief.\nUser: Hi\nAssistant:"
+
+
+def test_tokenizer_without_chat_template_gets_the_plain_transcript() -> None:
+    class NoTemplate:
+        chat_template = None
+        pad_token = "<pad>"
+        eos_token_id = 0
+
+    class Model:
+        class generation_config:  # noqa: N801 - mimics the transformers attribute
+            eos_token_id = 0
+
+    backend = HFBackend.from_model(Model(), NoTemplate(), spec="hf:test")
+    assert backend.render([Message(Role.USER, "Hi")]) == "User: Hi\nAssistant:"
+
+
+def test_device_and_dtype_resolution() -> None:
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_dtype(None, torch.device("cpu")) is torch.float32
+    assert resolve_dtype("bf16", torch.device("cpu")) is torch.bfloat16
+    with pytest.raises(ConfigError, match="unknown dtype"):
+        resolve_dtype("float8", torch.device("cpu"))
+
+
+def test_missing_model_directory_is_a_backend_error_with_a_hint(tmp_path) -> None:
+    with pytest.raises(BackendError, match="cannot load model") as raised:
+        HFBackend(str(tmp_path / "no-such-model"), BackendOptions(device="cpu"))
+    assert "config.json" in (raised.value.hint or "")
+
+
+@pytest.mark.slow
+def test_left_padded_batch_matches_one_at_a_time(smollm2_backend: HFBackend) -> None:
+    params = SamplingParams(max_new_tokens=8)
+    batched = smollm2_backend.generate(conversations(), params)
+    alone = [smollm2_backend.generate([c], params)[0] for c in conversations()]
+    assert [g.text for g in batched] == [g.text for g in alone]
+    assert [g.prompt_tokens for g in batched] == [g.prompt_tokens for g in alone]
+    assert [g.completion_tokens for g in batched] == [g.completion_tokens for g in alone]
+    assert batched[0].text.startswith("The capital of France is")
+    assert all(0 < g.completion_tokens <= 8 for g in batched)
+
+
+@pytest.mark.slow
+def test_chunks_keep_order_and_usage_counts_one_call(smollm2_backend: HFBackend) -> None:
+    backend = HFBackend.from_model(
+        smollm2_backend.model,
+        smollm2_backend.tokenizer,
+        spec="smollm2",
+        options=BackendOptions(batch_size=2),
+    )
+    params = SamplingParams(max_new_tokens=4)
+    chunked = backend.generate(conversations(), params)
+    whole = smollm2_backend.generate(conversations(), params)
+    assert [g.text for g in chunked] == [g.text for g in whole]
+    assert backend.usage.calls == 1
+    assert backend.usage.prompts == 3
+    assert backend.usage.prompt_tokens == sum(g.prompt_tokens for g in chunked)
+    assert backend.usage.completion_tokens == sum(g.completion_tokens for g in chunked)
+
+
+@pytest.mark.slow
+def test_stop_strings_end_the_text_before_the_stop(smollm2_backend: HFBackend) -> None:
+    question = [conversations()[0]]
+    free = smollm2_backend.generate(question, SamplingParams(max_new_tokens=8))[0]
+    stop_params = SamplingParams(max_new_tokens=8, stop=("Paris",))
+    stopped = smollm2_backend.generate(question, stop_params)[0]
+    assert "Paris" in free.text
+    assert stopped.text == free.text[: free.text.index("Paris")]
+    assert stopped.completion_tokens < free.completion_tokens
+
+
+@pytest.mark.slow
+def test_same_seed_same_samples_and_global_rng_untouched(smollm2_backend: HFBackend) -> None:
+    def sample(seed: int) -> list[str]:
+        params = SamplingParams(max_new_tokens=8, temperature=1.0, seed=seed)
+        return [g.text for g in smollm2_backend.generate(conversations(), params)]
+
+    rng_before = torch.get_rng_state()
+    first = sample(7)
+    assert torch.equal(torch.get_rng_state(), rng_before)
+    assert sample(7) == first
+    assert sample(8) != first
+
+
+@pytest.mark.slow
+def test_generation_restores_training_mode(smollm2_backend: HFBackend) -> None:
+    model = smollm2_backend.model
+    model.train()
+    try:
+        smollm2_backend.generate(conversations()[:1], SamplingParams(max_new_tokens=2))
+        assert model.training
+    finally:
+        model.eval()

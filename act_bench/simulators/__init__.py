@@ -1,0 +1,49 @@
+"""User simulators U (§3.1): ``gold`` (replay, no model) or a model spec (App. H).
+
+A model spec is any backend kind (``smollm2``, ``hf:...``, ``litellm:...``, ``vllm:...``),
+loaded lazily through :func:`act_bench.backends.shared_backend` so the simulator shares a
+model already in use.
+"""
+
+from __future__ import annotations
+
+from act_bench.backends import BACKENDS, BackendOptions, shared_backend
+from act_bench.classifiers import unknown_component
+from act_bench.errors import ConfigError
+from act_bench.simulators.base import SimulationRequest, UserSimulator
+from act_bench.simulators.gold import GoldSimulator
+from act_bench.specs import Spec
+
+__all__ = [
+    "GoldSimulator",
+    "SimulationRequest",
+    "UserSimulator",
+    "load_simulator",
+]
+
+BUILTIN_SIMULATORS = ("gold",)
+
+
+def load_simulator(
+    spec: str,
+    *,
+    task: object | None,
+    backend_options: BackendOptions | None = None,
+    seed: int = 0,
+) -> UserSimulator:
+    """The simulator a spec names: ``gold`` or a backend spec (two-step prompting, App. H).
+
+    ``task`` supplies in-context examples through ``simulator_examples()`` when it has that
+    method; ``seed`` reaches the backend's sampling parameters.
+    """
+    parsed = Spec.parse(spec)
+    if parsed.kind == "gold":
+        if parsed.argument is not None:
+            raise ConfigError(f"simulator 'gold' takes no argument, got {spec!r}")
+        return GoldSimulator()
+    if parsed.kind in BACKENDS:
+        from act_bench.simulators.llm import LLMSimulator, examples_for
+
+        backend = shared_backend(parsed, backend_options)
+        return LLMSimulator(backend, examples_for(task), spec=str(parsed), seed=seed)
+    raise unknown_component("user simulator", parsed.kind, BUILTIN_SIMULATORS)

@@ -37,9 +37,9 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ActBenchError as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
             if error.hint:
-                errors.print(f"[bold]hint:[/] {error.hint}", highlight=False)
+                errors.print(f"[bold]hint:[/] {error.hint}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from act_bench import __version__
-from act_bench.backends import Backend, BackendOptions, SamplingParams, shared_backend
+from act_bench.backends import (
+    BACKENDS,
+    Backend,
+    BackendOptions,
+    SamplingParams,
+    shared_backend,
+)
 from act_bench.classifiers import load_classifier
 from act_bench.data import resolve_data_dir
 from act_bench.episode import Episode, episodes_for, simulate_trajectories
@@ -20,6 +26,7 @@ from act_bench.metrics import metric_counts
 from act_bench.progress import progress_bar
 from act_bench.results import RunDirectory, config_hash
 from act_bench.simulators import load_simulator
+from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
 from act_bench.types import EpisodeRecord, Trajectory
 
@@ -99,6 +106,7 @@ def run_evaluation(
     back from samples.jsonl and only the rest are simulated.
     """
     started = time.perf_counter()
+    _check_specs(config)
     task = get_task(config.task)
     states, data_dir = select_turn_states(task, config)
     episodes = episodes_for(states)
@@ -154,6 +162,11 @@ def run_evaluation(
     }
     run.write_results(results)
     return EvalResult(metrics, counts, results, records, run.path)
+
+
+def _check_specs(config: EvalConfig) -> None:
+    """Fail on a misspelt model before any data is read or model loaded."""
+    BACKENDS.get(Spec.parse(config.model).kind)
 
 
 def _evaluate_chunk(chunk, task, policy, classifier, simulator, config, run, advance):

@@ -10,8 +10,8 @@ implementation of those rules; each function names the official one it follows.
 Scoring one item (:func:`drop_f1`):
 
 1. Each side becomes a list of answer spans. Text is read by :func:`parse_prediction`
-   (the ACT response format: a Python list of spans, or ``derivation = answer``, first
-   line only); a number becomes one span, as ``extract_gold_answers`` does for
+   (the ACT response format: a Python list of spans, or a one-line
+   ``derivation = answer``); a number becomes one span, as ``extract_gold_answers`` does for
    arithmetic answers.
 2. Each span is rendered in a scale (``get_answer_str``): a span that is a number
    becomes its value, rounded to 2 decimals, times the scale's multiplier, written with
@@ -218,12 +218,11 @@ def parse_prediction(text: str) -> list[str]:
     """Answer spans from a response in the ACT format (App. E, Table A17).
 
     The ACT authors train on PACIFIC answers rendered as ``str(answer)`` (a Python list of
-    spans) or, for arithmetic, ``derivation + " = " + answer``, and keep only the first
-    line of every generated response (``convert_pacific.py``; ``Simulator.
-    generate_response``). So: a text that is a list literal gives its items; otherwise
-    only the first non-empty line is read, and a list literal there gives its items, a
-    ``derivation = answer`` line gives what follows the last ``=``, and any other line is
-    one span. An empty text gives no spans.
+    spans) or, for arithmetic, ``derivation + " = " + answer`` (``convert_pacific.py``).
+    So: a text that is a list literal gives its items; a one-line ``derivation = answer``
+    gives what follows the last ``=``; any other text is one span. The whole response is
+    scored: the ACT authors cut generations at the first newline at generation time, which
+    is a sampling choice (a stop string), not part of the metric.
     """
     stripped = text.strip()
     if not stripped:
@@ -231,15 +230,12 @@ def parse_prediction(text: str) -> list[str]:
     spans = _literal_spans(stripped)
     if spans is not None:
         return spans
-    line = stripped.splitlines()[0].strip()
-    spans = _literal_spans(line)
-    if spans is not None:
-        return spans
-    _, equals, answer = line.rpartition("=")
-    if equals and answer.strip():
-        answer = answer.strip()
-        return _literal_spans(answer) or [answer]
-    return [line]
+    if "\n" not in stripped:
+        _, equals, answer = stripped.rpartition("=")
+        if equals and answer.strip():
+            answer = answer.strip()
+            return _literal_spans(answer) or [answer]
+    return [stripped]
 
 
 def _is_real(value: object) -> bool:

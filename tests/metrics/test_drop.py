@@ -182,8 +182,10 @@ class TestParsePrediction:
         assert parse_prediction("5,687") == ["5,687"]
         assert parse_prediction("(39,145)") == ["(39,145)"]
 
-    def test_only_the_first_line_is_read(self) -> None:
-        assert parse_prediction("\n['2019']\nBecause it is the largest.") == ["2019"]
+    def test_a_multi_line_response_is_scored_whole(self) -> None:
+        text = "The revenue streams are:\n1. passenger fares\n2. onboard retail = 2,164"
+        assert parse_prediction(text) == [text]
+        assert drop_f1(text, ["passenger fares", "onboard retail"]) > 0
 
     def test_empty_text_gives_no_spans(self) -> None:
         assert parse_prediction("  \n ") == []

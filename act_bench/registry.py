@@ -35,7 +35,8 @@ class Registry(Generic[T]):
             return self._entries[name]
         except KeyError:
             raise ConfigError(
-                f"unknown {self.kind} {name!r}; known: {', '.join(sorted(self._entries)) or 'none'}",
+                f"unknown {self.kind} {name!r}; "
+                f"known: {', '.join(sorted(self._entries)) or 'none'}",
                 hint=_closest_hint(name, self._entries),
             ) from None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     """The action space S of §3.1."""
 
     CLARIFY = "CLARIFY"
@@ -23,7 +23,7 @@ class Action(str, enum.Enum):
         return Action.ANSWER if self is Action.CLARIFY else Action.CLARIFY
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
@@ -166,12 +166,12 @@ class Conversation:
     turn_states: tuple[TurnState, ...]
 
 
-class Speaker(str, enum.Enum):
+class Speaker(enum.StrEnum):
     POLICY = "policy"
     USER = "user"
 
 
-class StopReason(str, enum.Enum):
+class StopReason(enum.StrEnum):
     """Why a trajectory ended (App. D; Alg. 2 lines 6-12)."""
 
     ANSWERED = "answered"

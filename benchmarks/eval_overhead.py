@@ -57,7 +57,9 @@ def batching_throughput(args) -> dict[str, float]:
 
     def timed(batches):
         started = time.perf_counter()
-        tokens = sum(g.completion_tokens for batch in batches for g in backend.generate(batch, params))
+        tokens = sum(
+            g.completion_tokens for batch in batches for g in backend.generate(batch, params)
+        )
         return tokens, time.perf_counter() - started
 
     batched_tokens, batched_s = timed([prompts])

@@ -61,7 +61,9 @@ def test_score_agrees_with_eval(tmp_path, data_dir):
     with predictions.open("w") as handle:
         for line in (out / "samples.jsonl").read_text().splitlines():
             sample = json.loads(line)
-            handle.write(json.dumps({"id": sample["id"], "prediction": sample["prediction"]}) + "\n")
+            handle.write(
+                json.dumps({"id": sample["id"], "prediction": sample["prediction"]}) + "\n"
+            )
     scored = invoke(
         "score", "--task", "pacific", "--predictions", str(predictions),
         "--data-dir", str(data_dir), "--json",
@@ -111,7 +113,10 @@ def test_missing_split_names_the_download_command(tmp_path):
 
 @pytest.mark.parametrize(
     ("flag", "value", "expected"),
-    [("--task", "pacifc", "did you mean 'pacific'"), ("--model", "smolm2", "did you mean 'smollm2'")],
+    [
+        ("--task", "pacifc", "did you mean 'pacific'"),
+        ("--model", "smolm2", "did you mean 'smollm2'"),
+    ],
 )
 def test_unknown_names_get_the_closest_match(tmp_path, flag, value, expected):
     result = invoke("eval", flag, value, "--output-dir", str(tmp_path / "r"))

@@ -129,6 +129,7 @@ def run_evaluation(
     load_s = time.perf_counter() - load_started
 
     provenance = _provenance(config, task, data_dir, len(episodes))
+    provenance["skipped"] = _skipped(task, config.split, data_dir)
     run.write_results({**provenance, "status": "running"})
 
     loop_started = time.perf_counter()
@@ -162,6 +163,15 @@ def run_evaluation(
     }
     run.write_results(results)
     return EvalResult(metrics, counts, results, records, run.path)
+
+
+def _skipped(task: Task, split: str, data_dir: Path | None) -> dict[str, int]:
+    """Items a task flagged and left out of the split, by reason (e.g. a missing database).
+
+    Tasks that skip items implement ``skipped(split, data_dir) -> dict[str, int]``.
+    """
+    report = getattr(task, "skipped", None)
+    return dict(report(split, data_dir)) if callable(report) else {}
 
 
 def _check_specs(config: EvalConfig) -> None:

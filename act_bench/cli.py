@@ -55,6 +55,22 @@ DataDir = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option(help="Seed for sampling, simulators and selection.")]
+PromptStyleOption = Annotated[
+    str,
+    typer.Option(
+        help="Prompting style (App. E): standard (Table A17), cot (A18), proactive (A19)."
+    ),
+]
+NumShots = Annotated[
+    int, typer.Option(help="In-context conversations drawn with --seed from the shot pool.")
+]
+ShotPool = Annotated[
+    str,
+    typer.Option(
+        help="Split the shots come from (a seeded 250-conversation pool); falls back to the "
+        "task's bundled sample when absent."
+    ),
+]
 
 
 @app.command("eval")
@@ -101,6 +117,9 @@ def eval_command(
         str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
     ] = None,
     max_concurrency: Annotated[int, typer.Option(help="litellm: concurrent requests.")] = 8,
+    prompt_style: PromptStyleOption = "standard",
+    num_shots: NumShots = 0,
+    shot_pool: ShotPool = "train",
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
@@ -124,7 +143,11 @@ def eval_command(
         dtype=dtype,
         api_base=api_base,
         max_concurrency=max_concurrency,
-        output_dir=output_dir or default_output_dir(task, split, model),
+        prompt_style=prompt_style,
+        num_shots=num_shots,
+        shot_pool=shot_pool,
+        output_dir=output_dir
+        or default_output_dir(task, split, model, prompt_style=prompt_style, num_shots=num_shots),
     )
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
@@ -132,9 +155,13 @@ def eval_command(
     console.print(f"results: {result.output_dir / 'results.json'}")
 
 
-def default_output_dir(task: str, split: str, model: str) -> str:
+def default_output_dir(
+    task: str, split: str, model: str, *, prompt_style: str = "standard", num_shots: int = 0
+) -> str:
     safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
-    return str(Path("runs") / f"{task}-{split}-{safe_model}")
+    prompting = "" if prompt_style == "standard" and num_shots == 0 else f"-{prompt_style}"
+    prompting += f"-{num_shots}shot" if num_shots else ""
+    return str(Path("runs") / f"{task}-{split}-{safe_model}{prompting}")
 
 
 @app.command("score")

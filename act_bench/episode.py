@@ -29,6 +29,7 @@ from act_bench.types import (
 )
 
 PromptRenderer = Callable[[Prompt], list[Message]]
+ResponseParser = Callable[[str], str]
 FinishedCallback = Callable[[int, Trajectory], None]
 
 
@@ -76,12 +77,16 @@ def simulate_trajectories(
     max_turns: int = 3,
     first_responses: Sequence[Generation] | None = None,
     on_finished: FinishedCallback | None = None,
+    parse_response: ResponseParser | None = None,
 ) -> list[Trajectory]:
     """Simulate each episode until the policy answers, errs, or has spoken ``max_turns`` times.
 
     ``first_responses`` lets a caller that has already sampled y (the ACT trainer, Alg. 2
     line 2) continue from it instead of sampling again. ``on_finished(i, trajectory)`` is
     called as soon as episode ``i`` ends, so results can be written incrementally.
+    ``parse_response`` extracts the utterance the user sees from a model's output (the
+    chain-of-thought and proactive prompting styles); it is classified, shown to the
+    simulated user and scored, and the raw output is kept beside it.
     """
     if max_turns < 1:
         raise ConfigError(f"max_turns must be at least 1, got {max_turns}")
@@ -110,8 +115,12 @@ def simulate_trajectories(
             if generation.error is not None:
                 finish(i, StopReason.BACKEND_ERROR, generation.error)
         by_index = dict(zip(active, generations, strict=True))
+        texts = {
+            i: parse_response(by_index[i].text) if parse_response else by_index[i].text
+            for i in answered_ok
+        }
         actions = classifier.classify(
-            [ClassificationInput(running[i].prompt, by_index[i].text) for i in answered_ok]
+            [ClassificationInput(running[i].prompt, texts[i]) for i in answered_ok]
         )
         clarifying: list[int] = []
         for i, action in zip(answered_ok, actions, strict=True):
@@ -119,7 +128,8 @@ def simulate_trajectories(
             running[i].turns.append(
                 TrajectoryTurn(
                     speaker=Speaker.POLICY,
-                    text=generation.text,
+                    text=texts[i],
+                    raw_text=generation.text if texts[i] != generation.text else None,
                     action=action,
                     prompt_tokens=generation.prompt_tokens,
                     completion_tokens=generation.completion_tokens,

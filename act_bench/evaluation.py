@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,11 +25,18 @@ from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError
 from act_bench.metrics import metric_counts
 from act_bench.progress import progress_bar
+from act_bench.prompting import (
+    ShotSelection,
+    StyledPrompt,
+    build_styled_prompt,
+    get_prompt_style,
+    select_shots,
+)
 from act_bench.results import RunDirectory, config_hash
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
-from act_bench.types import EpisodeRecord, Trajectory
+from act_bench.types import EpisodeRecord, Trajectory, TurnState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,9 @@ class EvalConfig:
     dtype: str | None = None
     api_base: str | None = None
     max_concurrency: int = 8
+    prompt_style: str = "standard"
+    num_shots: int = 0
+    shot_pool: str = "train"
     output_dir: str = "runs/latest"
 
     def identity(self) -> dict[str, Any]:
@@ -116,6 +127,7 @@ def run_evaluation(
     done = run.prepare(identity, resume=resume)
     done_ids = {record.id for record in done}
     todo = [episode for episode in episodes if episode.id not in done_ids]
+    styled, shots = _styled_prompt(task, config, data_dir, states)
 
     options = config.backend_options()
     load_started = time.perf_counter()
@@ -129,6 +141,7 @@ def run_evaluation(
     load_s = time.perf_counter() - load_started
 
     provenance = _provenance(config, task, data_dir, len(episodes))
+    provenance["prompting"] = {"style": config.prompt_style, "shots": shots.to_json()}
     provenance["skipped"] = _skipped(task, config.split, data_dir)
     run.write_results({**provenance, "status": "running"})
 
@@ -140,7 +153,7 @@ def run_evaluation(
         advance(len(done))
         for chunk in _chunks(todo, max(1, config.batch_size)):
             new_records = _evaluate_chunk(
-                chunk, task, policy, classifier, simulator, config, run, advance
+                chunk, task, styled, policy, classifier, simulator, config, run, advance
             )
             records.extend(new_records)
     loop_s = time.perf_counter() - loop_started
@@ -179,7 +192,25 @@ def _check_specs(config: EvalConfig) -> None:
     BACKENDS.get(Spec.parse(config.model).kind)
 
 
-def _evaluate_chunk(chunk, task, policy, classifier, simulator, config, run, advance):
+def _styled_prompt(
+    task: Task, config: EvalConfig, data_dir: Path | None, states: Sequence[TurnState]
+) -> tuple[StyledPrompt, ShotSelection]:
+    """The policy's renderer: the task's prompt in the chosen style, after K shots (App. E)."""
+    style = get_prompt_style(config.prompt_style)
+    shots = select_shots(
+        task,
+        num_shots=config.num_shots,
+        seed=config.seed,
+        data_dir=data_dir,
+        pool_split=config.shot_pool,
+        exclude={state.conversation_id for state in states},
+    )
+    if shots.note:
+        warnings.warn(shots.note, stacklevel=2)
+    return build_styled_prompt(task, style, shots.shots), shots
+
+
+def _evaluate_chunk(chunk, task, styled, policy, classifier, simulator, config, run, advance):
     records: list[EpisodeRecord] = []
 
     def on_finished(index: int, trajectory: Trajectory) -> None:
@@ -191,7 +222,8 @@ def _evaluate_chunk(chunk, task, policy, classifier, simulator, config, run, adv
     simulate_trajectories(
         chunk,
         policy=policy,
-        render=task.render_messages,
+        render=styled,
+        parse_response=styled.final_utterance,
         classifier=classifier,
         simulator=simulator,
         sampling=config.sampling(),

@@ -189,9 +189,10 @@ class TrajectoryTurn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
+    raw_text: str | None = None  # what the model wrote, when a prompt style parsed ``text`` out
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "speaker": self.speaker.value,
             "text": self.text,
             "action": self.action.value if self.action else None,
@@ -199,6 +200,9 @@ class TrajectoryTurn:
             "completion_tokens": self.completion_tokens,
             "latency_s": round(self.latency_s, 6),
         }
+        if self.raw_text is not None:
+            data["raw_text"] = self.raw_text
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrajectoryTurn:
@@ -209,6 +213,7 @@ class TrajectoryTurn:
             prompt_tokens=int(data.get("prompt_tokens", 0)),
             completion_tokens=int(data.get("completion_tokens", 0)),
             latency_s=float(data.get("latency_s", 0.0)),
+            raw_text=data.get("raw_text"),
         )
 
 

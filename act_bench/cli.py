@@ -23,6 +23,11 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Get datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+leaderboard_app = typer.Typer(
+    help="The local leaderboard (SQLite): submit runs, show and export rankings.",
+    no_args_is_help=True,
+)
+app.add_typer(leaderboard_app, name="leaderboard")
 
 console = Console()
 errors = Console(stderr=True)
@@ -227,6 +232,80 @@ def download_command(
         raise ConfigError("no data root", hint="pass --data-dir DIR or set ACT_BENCH_DATA")
     for path in get_task(task).download(root):
         console.print(f"wrote {path}")
+
+
+LeaderboardPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Leaderboard database (default $ACT_BENCH_LEADERBOARD or "
+        "leaderboards/leaderboard.sqlite).",
+    ),
+]
+
+
+@leaderboard_app.command("submit")
+@reports_errors
+def leaderboard_submit_command(
+    results_dir: Annotated[Path, typer.Argument(help="A finished `act-bench eval` run directory.")],
+    name: Annotated[str | None, typer.Option(help="Row name (default: the folder's).")] = None,
+    approach: Annotated[
+        str | None,
+        typer.Option(help="Approach id (standard, cot, proactive, sft, irpo, dpo-dist, act)."),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite a submission with the same config hash.")
+    ] = False,
+    db: LeaderboardPath = None,
+) -> None:
+    """Validate a run directory and store it with its provenance, in one transaction."""
+    from act_bench.leaderboard import Leaderboard, read_submission
+
+    submission = read_submission(results_dir, name=name, approach=approach)
+    board = Leaderboard(db)
+    submission_id = board.submit(submission, replace=replace)
+    console.print(
+        f"submitted {submission.name!r} (id {submission_id}, {submission.task}/"
+        f"{submission.split}, config {submission.config_hash[:12]}) to {board.path}"
+    )
+
+
+@leaderboard_app.command("show")
+@reports_errors
+def leaderboard_show_command(
+    task: Annotated[str | None, typer.Option(help="Only this task.")] = None,
+    simulator: Annotated[str | None, typer.Option(help="Only runs under this simulator.")] = None,
+    paper: Annotated[bool, typer.Option(help="Include the paper's published rows.")] = True,
+    db: LeaderboardPath = None,
+) -> None:
+    """Rankings by the task's headline metric, one table per (simulator, classifier)."""
+    from act_bench.leaderboard import Leaderboard, group_rows, print_groups
+
+    rows = Leaderboard(db).rows(task=task, simulator=simulator, include_paper=paper)
+    print_groups(group_rows(rows), console)
+
+
+@leaderboard_app.command("export")
+@reports_errors
+def leaderboard_export_command(
+    format: Annotated[str, typer.Option("--format", help="md | csv | html.")] = "md",
+    output: Annotated[
+        Path | None, typer.Option(help="File to write (default: standard output).")
+    ] = None,
+    task: Annotated[str | None, typer.Option(help="Only this task.")] = None,
+    paper: Annotated[bool, typer.Option(help="Include the paper's published rows.")] = True,
+    db: LeaderboardPath = None,
+) -> None:
+    """Export the leaderboard as Markdown, CSV, or one static HTML page with sortable tables."""
+    from act_bench.leaderboard import Leaderboard, export
+
+    text = export(Leaderboard(db).rows(task=task, include_paper=paper), format)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
 
 
 def _warn_if_sample(data_dir: str | None) -> None:

@@ -1,0 +1,252 @@
+"""Showing the leaderboard: a rich table in the terminal, and Markdown, CSV or HTML exports.
+
+Rows are grouped by task, then by (user simulator, action classifier): scores produced
+under different simulators or classifiers are not comparable, so each group is ranked on
+its own by the task's headline metric.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from rich.console import Console
+from rich.table import Table
+
+from act_bench.errors import ConfigError
+from act_bench.leaderboard.store import Row
+from act_bench.task import get_task
+
+EXPORT_FORMATS = ("md", "csv", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    task: str
+    simulator: str
+    action_classifier: str
+    headline: str
+    metrics: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.task} · simulator {self.simulator} · classifier {self.action_classifier}"
+
+
+def _metric_order(task: str, rows: Sequence[Row]) -> tuple[str, tuple[str, ...]]:
+    names = {name for row in rows for name in row.metrics}
+    try:
+        known = get_task(task)
+        order = [name for name in known.metrics([]) if name in names]
+        headline = known.headline_metric
+    except ConfigError:  # a task not installed here: keep its stored metrics as they are
+        order, headline = [], ""
+    order += sorted(names - set(order))
+    return (headline if headline in names else (order[0] if order else "")), tuple(order)
+
+
+def _rank_key(headline: str):
+    def key(row: Row) -> tuple[bool, float]:
+        value = row.metrics.get(headline)
+        return (value is None, -(value or 0.0))
+
+    return key
+
+
+def group_rows(rows: Sequence[Row]) -> list[Group]:
+    """Task, then simulator and classifier; within a group, best headline metric first."""
+    groups = []
+
+    def scope(row: Row) -> tuple[str, str, str]:
+        return (row.task, row.simulator, row.action_classifier)
+
+    ordered = sorted(rows, key=lambda row: (row.task, row.source == "paper", scope(row)))
+    for (task, simulator, classifier), members in groupby(ordered, key=scope):
+        members = list(members)
+        headline, metrics = _metric_order(task, members)
+        members.sort(key=_rank_key(headline))
+        groups.append(Group(task, simulator, classifier, headline, metrics, tuple(members)))
+    return groups
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _describe(row: Row) -> list[str]:
+    shots = "" if row.num_shots in (None, 0) else str(row.num_shots)
+    return [
+        row.name,
+        row.model,
+        row.approach or "",
+        shots,
+        row.split,
+        "" if row.n_items is None else str(row.n_items),
+    ]
+
+
+BASE_COLUMNS = ["name", "model", "approach", "shots/conv.", "split", "items"]
+
+
+def rich_tables(groups: Sequence[Group]) -> list[Table]:
+    tables = []
+    for group in groups:
+        table = Table(title=group.title, title_justify="left")
+        table.add_column("#", justify="right")
+        for column in BASE_COLUMNS:
+            table.add_column(column)
+        for metric in group.metrics:
+            marker = " ▼" if metric == group.headline else ""
+            table.add_column(f"{metric}{marker}", justify="right")
+        for rank, row in enumerate(group.rows, start=1):
+            style = "dim" if row.source == "paper" else None
+            table.add_row(
+                str(rank),
+                *_describe(row),
+                *(_cell(row.metrics.get(m)) for m in group.metrics),
+                style=style,
+            )
+        tables.append(table)
+    return tables
+
+
+def print_groups(groups: Sequence[Group], console: Console) -> None:
+    if not groups:
+        console.print("the leaderboard is empty for this selection")
+    for table in rich_tables(groups):
+        console.print(table)
+
+
+def to_markdown(groups: Sequence[Group]) -> str:
+    parts = ["# act-bench leaderboard", ""]
+    for group in groups:
+        header = ["#", *BASE_COLUMNS, *group.metrics]
+        parts += [f"## {group.title}", "", f"Ranked by `{group.headline}`.", ""]
+        parts.append("| " + " | ".join(header) + " |")
+        parts.append("|" + "---|" * len(header))
+        for rank, row in enumerate(group.rows, start=1):
+            values = [_cell(row.metrics.get(m)) for m in group.metrics]
+            cells = [str(rank), *_describe(row), *values]
+            parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def to_csv(rows: Sequence[Row]) -> str:
+    metric_names = sorted({name for row in rows for name in row.metrics})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    fields = [
+        "id",
+        "source",
+        "task",
+        "split",
+        "name",
+        "model",
+        "approach",
+        "simulator",
+        "action_classifier",
+        "prompt_style",
+        "num_shots",
+        "n_items",
+        "config_hash",
+        "submitted_at",
+        "reference",
+    ]
+    writer.writerow(fields + metric_names)
+    for row in rows:
+        record = row.to_json()
+        writer.writerow([record[f] for f in fields] + [row.metrics.get(m) for m in metric_names])
+    return buffer.getvalue()
+
+
+def to_html(groups: Sequence[Group]) -> str:
+    """One static page, a sortable table per group (click a header; or ``#sort=T:COL:desc``)."""
+    sections = []
+    for index, group in enumerate(groups):
+        header = ["#", *BASE_COLUMNS, *group.metrics]
+        head = "".join(
+            f'<th data-col="{i}" class="{"headline" if name == group.headline else ""}">'
+            f"{html.escape(name)}</th>"
+            for i, name in enumerate(header)
+        )
+        body = []
+        for rank, row in enumerate(group.rows, start=1):
+            cells = [str(rank), *_describe(row)]
+            values = [row.metrics.get(m) for m in group.metrics]
+            tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "".join(
+                f'<td class="num" data-value="{"" if v is None else v}">{_cell(v)}</td>'
+                for v in values
+            )
+            body.append(f'<tr class="{html.escape(row.source)}">{tds}</tr>')
+        sections.append(
+            f"<section><h2>{html.escape(group.title)}</h2>"
+            f"<p>Ranked by <code>{html.escape(group.headline)}</code>. "
+            f"Grey rows are the paper's published numbers.</p>"
+            f'<table id="t{index}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></section>"
+        )
+    return HTML_PAGE.replace("{{SECTIONS}}", "\n".join(sections)).replace(
+        "{{GROUPS}}", html.escape(json.dumps([g.title for g in groups]))
+    )
+
+
+HTML_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>act-bench leaderboard</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; margin-bottom: 2rem; }
+th, td { border: 1px solid #ccc; padding: .3rem .6rem; white-space: nowrap; }
+th { background: #f0f0f0; cursor: pointer; user-select: none; }
+th.headline { background: #dde8ff; }
+th.asc::after { content: " ▲"; } th.desc::after { content: " ▼"; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.paper { color: #777; font-style: italic; }
+</style></head>
+<body data-groups="{{GROUPS}}"><h1>act-bench leaderboard</h1>
+{{SECTIONS}}
+<script>
+function cellValue(row, col) {
+  const cell = row.children[col];
+  if (cell.dataset.value !== undefined) {
+    return cell.dataset.value === "" ? -Infinity : parseFloat(cell.dataset.value);
+  }
+  const number = parseFloat(cell.textContent);
+  return isNaN(number) ? cell.textContent : number;
+}
+function sortTable(table, col, descending) {
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  rows.sort((a, b) => {
+    const x = cellValue(a, col), y = cellValue(b, col);
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return descending ? -order : order;
+  });
+  rows.forEach(row => body.appendChild(row));
+  table.querySelectorAll("th").forEach(th => th.classList.remove("asc", "desc"));
+  table.querySelector(`th[data-col="${col}"]`).classList.add(descending ? "desc" : "asc");
+}
+document.querySelectorAll("table").forEach(table => {
+  table.querySelectorAll("th").forEach(th => th.addEventListener("click", () => {
+    sortTable(table, Number(th.dataset.col), !th.classList.contains("desc"));
+  }));
+});
+const match = location.hash.match(/^#sort=(t\\d+):(\\d+):(asc|desc)$/);
+if (match) { sortTable(document.getElementById(match[1]), Number(match[2]), match[3] === "desc"); }
+</script></body></html>
+"""
+
+
+def export(rows: Sequence[Row], fmt: str) -> str:
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; known: {', '.join(EXPORT_FORMATS)}")
+    if fmt == "csv":
+        return to_csv(rows)
+    groups = group_rows(rows)
+    return to_markdown(groups) if fmt == "md" else to_html(groups)

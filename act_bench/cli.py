@@ -308,6 +308,82 @@ def leaderboard_export_command(
         console.print(f"wrote {output}")
 
 
+@app.command("reproduce")
+@reports_errors
+def reproduce_command(
+    table: Annotated[
+        str, typer.Argument(help="table1 | table2 | table3 | table4 | table5 | table-a6 ... a9")
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Model spec for the prompting rows (repeatable)."),
+    ] = None,
+    checkpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="A tuned row's model, APPROACH:N=SPEC (sft:50=hf:ckpt); repeatable."),
+    ] = None,
+    simulator: Annotated[str, typer.Option(help="User simulator: gold or a model spec.")] = "gold",
+    action_classifier: Annotated[
+        str, typer.Option(help="Action classifier: heuristic or a model spec.")
+    ] = "heuristic",
+    num_shots: Annotated[
+        int | None,
+        typer.Option(help="In-context conversations for prompting rows (default: the paper's)."),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Split to evaluate (default: the one the table reports).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N items.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per policy turn.")] = 64,
+    seed: Seed = 0,
+    data_dir: DataDir = None,
+    output_dir: Annotated[str, typer.Option(help="Root of the cells' run directories.")] = (
+        "runs/reproduce"
+    ),
+    db: LeaderboardPath = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+) -> None:
+    """Run the runnable cells of a paper table, submit them, print ours beside the paper's."""
+    from act_bench.evaluation import EvalConfig
+    from act_bench.reproduce import ReproduceOptions, parse_checkpoint, reproduce, side_by_side
+
+    options = ReproduceOptions(
+        models=tuple(model or ()),
+        checkpoints=dict(parse_checkpoint(text) for text in checkpoint or ()),
+        num_shots=num_shots,
+        output_root=output_dir,
+        db=str(db) if db else None,
+        split=split,
+        base=EvalConfig(
+            simulator=simulator,
+            action_classifier=action_classifier,
+            data_dir=data_dir,
+            limit=limit,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            seed=seed,
+        ),
+    )
+    _warn_if_sample(data_dir)
+    runs = reproduce(
+        table,
+        options,
+        on_start=lambda cell, spec: console.print(f"[bold]{table}[/] {cell.key} with {spec}"),
+        show_progress=not quiet,
+    )
+    header, rows = side_by_side(table, runs)
+    result = Table(*header, title=f"{table}: the paper's numbers and ours (± vs the paper's row)")
+    for row in rows:
+        result.add_row(*row, style="dim" if row[0] == "paper" else None)
+    console.print(result)
+    for run in runs:
+        if run.shots_note:
+            errors.print(f"[yellow]note[/] {run.cell.key} {run.model}: {run.shots_note}")
+    ran = sum(run.model is not None for run in runs)
+    console.print(f"{ran} cell run(s) written under {output_dir}/{table} and submitted.")
+
+
 def _warn_if_sample(data_dir: str | None) -> None:
     from act_bench.data import resolve_data_dir
 

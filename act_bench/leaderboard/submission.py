@@ -133,7 +133,7 @@ def read_submission(
         simulator=data["simulator"],
         action_classifier=data["action_classifier"],
         prompt_style=config.get("prompt_style", "standard"),
-        num_shots=int(config.get("num_shots", 0)),
+        num_shots=_shots_used(config, prompting),
         n_items=n_items,
         config_hash=data["config_hash"],
         config=config,
@@ -145,6 +145,12 @@ def read_submission(
         shots=prompting.get("shots"),
         conversations=conversations,
     )
+
+
+def _shots_used(config: dict[str, Any], prompting: dict[str, Any]) -> int:
+    """The in-context conversations actually shown (fewer than asked when the pool is small)."""
+    shots = prompting.get("shots") or {}
+    return int(shots.get("used", config.get("num_shots", 0)))
 
 
 def _training_config(model: str) -> dict[str, Any] | None:

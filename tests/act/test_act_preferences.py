@@ -1,0 +1,110 @@
+"""Alg. 1: contrastive action pairs from the control-prompted generator M."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import QuestionMarkClassifier, ScriptedBackend
+
+from act_bench.backends import SamplingParams
+from act_bench.errors import DataError
+from act_bench.types import Action, Role
+from baselines.act.control import CONTROL_INSTRUCTION, ControlStyle
+from baselines.act.preferences import build_preferences, read_cache
+from tasks.pacific import task
+
+
+def obedient(messages):
+    """A generator M that does what the control instruction on the last user turn says."""
+    last = messages[-1].content
+    if last.endswith(CONTROL_INSTRUCTION[Action.CLARIFY]):
+        return "Assistant: Which year are you asking about?"
+    return "['27,899']"
+
+
+def turn_states():
+    return task.load("validation", None)[0].turn_states[:4]
+
+
+def build(tmp_path, backend, **kwargs):
+    return build_preferences(
+        turn_states(),
+        task=task,
+        generator=backend,
+        classifier=QuestionMarkClassifier(),
+        cache=tmp_path / "pref.jsonl",
+        sampling=SamplingParams(max_new_tokens=16),
+        **kwargs,
+    )
+
+
+def test_losing_responses_take_the_rejected_action(tmp_path):
+    examples, stats = build(tmp_path, ScriptedBackend(obedient))
+    assert [e.action for e in examples] == [s.gold_action for s in turn_states()]
+    for example, state in zip(examples, turn_states(), strict=True):
+        assert example.rejected_action is example.action.rejected
+        assert example.chosen == state.gold_response
+        assert example.rejected_judged is example.rejected_action
+    assert not examples[0].rejected.startswith("Assistant:")  # the label is stripped
+    assert stats.control_rate == 1.0 and stats.generated == 4
+    assert stats.by_action == {"ANSWER": 3, "CLARIFY": 1}
+
+
+def test_the_generator_sees_the_rejected_actions_instruction_after_the_current_turn(tmp_path):
+    backend = ScriptedBackend(obedient)
+    examples, _ = build(tmp_path, backend)
+    for conversation, example in zip(backend.batches[0], examples, strict=True):
+        assert conversation[-1].role is Role.USER
+        assert conversation[-1].content.endswith(CONTROL_INSTRUCTION[example.rejected_action])
+        assert "Here are example conversations:" in conversation[0].content
+
+
+def test_the_cache_is_reused_and_a_torn_last_line_is_regenerated(tmp_path):
+    build(tmp_path, ScriptedBackend(obedient))
+    cache = tmp_path / "pref.jsonl"
+    lines = cache.read_text().splitlines()
+    cache.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:40])
+    again = ScriptedBackend(obedient)
+    examples, stats = build(tmp_path, again)
+    assert stats.reused == 3 and stats.generated == 1 and len(again.batches[0]) == 1
+    assert len(examples) == 4 and len(read_cache(cache)) == 4
+
+
+def test_a_cache_from_another_generator_is_refused(tmp_path):
+    build(tmp_path, ScriptedBackend(obedient))
+    with pytest.raises(DataError, match="other settings"):
+        build(tmp_path, ScriptedBackend(obedient, spec="other-model"))
+
+
+def test_pseudo_labels_come_from_the_annotator(tmp_path):
+    class AlwaysClarify:
+        spec = "always-clarify"
+
+        def classify(self, items):
+            return [Action.CLARIFY for _ in items]
+
+    examples, stats = build(
+        tmp_path,
+        ScriptedBackend(obedient),
+        annotator=AlwaysClarify(),
+        action_labels="classifier:always-clarify",
+    )
+    assert {e.action for e in examples} == {Action.CLARIFY}
+    assert {e.rejected_action for e in examples} == {Action.ANSWER}
+    record = json.loads((tmp_path / "pref.jsonl").read_text().splitlines()[0])
+    assert record["action_labels"] == "classifier:always-clarify"
+
+
+def test_generation_errors_are_counted_not_cached(tmp_path):
+    state = turn_states()[1]
+    backend = ScriptedBackend(obedient, fail_on=state.prompt.request[:30])
+    examples, stats = build(tmp_path, backend)
+    assert stats.generation_errors >= 1 and len(examples) == 4 - stats.generation_errors
+    assert state.id not in read_cache(tmp_path / "pref.jsonl")
+
+
+def test_control_style_strips_only_a_leading_label():
+    style = ControlStyle(Action.ANSWER)
+    assert style.final_utterance("Assistant: Assistant: 42") == "42"
+    assert style.final_utterance("The Assistant: is here") == "The Assistant: is here"

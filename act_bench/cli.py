@@ -28,6 +28,13 @@ leaderboard_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(leaderboard_app, name="leaderboard")
+analyze_app = typer.Typer(help="Analyses of the datasets and models.", no_args_is_help=True)
+app.add_typer(analyze_app, name="analyze")
+train_app = typer.Typer(
+    help="Fine-tune a policy on a task (`act-bench train METHOD --help` lists every option).",
+    no_args_is_help=True,
+)
+app.add_typer(train_app, name="train")
 
 console = Console()
 errors = Console(stderr=True)
@@ -217,7 +224,9 @@ def tasks_command() -> None:
 @data_app.command("download")
 @reports_errors
 def download_command(
-    task: Annotated[str, typer.Argument(help="Task whose official files to download.")],
+    task: Annotated[
+        str, typer.Argument(help="Task (or source dataset: spider) whose official files to get.")
+    ],
     data_dir: Annotated[
         str | None, typer.Option(help="Data root to write into; defaults to $ACT_BENCH_DATA.")
     ] = None,
@@ -230,8 +239,106 @@ def download_command(
     root = resolve_data_dir(data_dir)
     if root is None:
         raise ConfigError("no data root", hint="pass --data-dir DIR or set ACT_BENCH_DATA")
-    for path in get_task(task).download(root):
+    source = _source_dataset(task)
+    for path in source(root) if source else get_task(task).download(root):
         console.print(f"wrote {path}")
+
+
+def _source_dataset(name: str) -> Callable[[Path], list[Path]] | None:
+    """A dataset that tasks are built from (``spider``), from the ``act_bench.datasets``
+    entry points: its downloader, which writes ``<data root>/<name>/``."""
+    from importlib.metadata import entry_points
+
+    entry = next((e for e in entry_points(group="act_bench.datasets") if e.name == name), None)
+    return entry.load() if entry else None
+
+
+@data_app.command("build-ambigsql")
+@reports_errors
+def build_ambigsql_command(
+    spider_dir: Annotated[
+        Path,
+        typer.Option(help="Spider folder (tables.json, dev.json, train_spider.json, database/)."),
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder, normally <data root>/ambigsql.")],
+    generator: Annotated[
+        str, typer.Option(help="rule (offline, deterministic) or a model spec (App. C.1).")
+    ] = "rule",
+    seed: Seed = 0,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N examples of each split.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="LLM generator: items generated together.")] = 16,
+    max_new_tokens: Annotated[int, typer.Option(help="LLM generator: tokens per item.")] = 160,
+    api_base: Annotated[
+        str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Build AmbigSQL from Spider: clear / ambiguous request pairs, validated (App. C.1)."""
+    from tasks.ambigsql.builder import BuildConfig, build_ambigsql
+    from tasks.ambigsql.builder.stats import summary_rows
+
+    config = BuildConfig(
+        spider_dir=str(spider_dir),
+        out_dir=str(out),
+        generator=generator,
+        seed=seed,
+        limit=limit,
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        api_base=api_base,
+    )
+    result = build_ambigsql(config, show_progress=not quiet)
+    header, rows = summary_rows(result.stats)
+    table = Table(*header, title="AmbigSQL")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    for path in result.files:
+        console.print(f"wrote {path}")
+
+
+@analyze_app.command("ambigsql-recovery")
+@reports_errors
+def ambigsql_recovery_command(
+    model: Annotated[str, typer.Option(help="Model spec that writes the SQL.")] = "smollm2",
+    split: Split = "test",
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N ambiguous conversations.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens per SQL answer.")] = 128,
+    seed: Seed = 0,
+    data_dir: DataDir = None,
+    output_dir: Annotated[
+        str | None, typer.Option(help="Write recovery.json and samples.jsonl here.")
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Execution match given only the ambiguous request vs with the gold clarification turns
+    (App. C.2, Table A14)."""
+    from tasks.ambigsql.recovery import RecoveryConfig, run_recovery
+
+    config = RecoveryConfig(
+        model=model,
+        split=split,
+        data_dir=data_dir,
+        limit=limit,
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        seed=seed,
+        api_base=api_base,
+        output_dir=output_dir,
+    )
+    _warn_if_sample(data_dir)
+    result = run_recovery(config, show_progress=not quiet)
+    _print_metrics(f"ambigsql recovery · {split} · {model}", result.metrics, result.counts)
+    if result.output_dir is not None:
+        console.print(f"results: {result.output_dir / 'recovery.json'}")
 
 
 LeaderboardPath = Annotated[
@@ -382,6 +489,45 @@ def reproduce_command(
             errors.print(f"[yellow]note[/] {run.cell.key} {run.model}: {run.shots_note}")
     ran = sum(run.model is not None for run in runs)
     console.print(f"{ran} cell run(s) written under {output_dir}/{table} and submitted.")
+
+
+# Trainer flags are their config dataclass's fields (TRL's parser, YAML via --config), so
+# the arguments pass through untouched, --help included; baselines import only when run.
+TRAIN_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+def _train(method: str, ctx: typer.Context) -> None:
+    from baselines.cli import train_from_args
+
+    train_from_args(method, ctx.args)
+
+
+@train_app.command("sft", context_settings=TRAIN_ARGS, add_help_option=False)
+@reports_errors
+def train_sft_command(ctx: typer.Context) -> None:
+    """SFT on the gold responses (loss on the response only; selection by validation loss)."""
+    _train("sft", ctx)
+
+
+@train_app.command("dpo-dist", context_settings=TRAIN_ARGS, add_help_option=False)
+@reports_errors
+def train_dpo_dist_command(ctx: typer.Context) -> None:
+    """Off-policy DPO on pairs from a strong (winner) and a weak (loser) model, cached (App. B)."""
+    _train("dpo-dist", ctx)
+
+
+@train_app.command("irpo", context_settings=TRAIN_ARGS, add_help_option=False)
+@reports_errors
+def train_irpo_command(ctx: typer.Context) -> None:
+    """Iterative RPO: sample N per prompt, label with the task heuristic, DPO + NLL, repeat."""
+    _train("irpo", ctx)
+
+
+@train_app.command("act", context_settings=TRAIN_ARGS, add_help_option=False)
+@reports_errors
+def train_act_command(ctx: typer.Context) -> None:
+    """ACT (Alg. 1-2): action-contrastive pairs, on-policy sampling, trajectory simulation."""
+    _train("act", ctx)
 
 
 def _warn_if_sample(data_dir: str | None) -> None:

@@ -34,7 +34,9 @@ def load_simulator(
     """The simulator a spec names: ``gold`` or a backend spec (two-step prompting, App. H).
 
     ``task`` supplies in-context examples through ``simulator_examples()`` when it has that
-    method; ``seed`` reaches the backend's sampling parameters.
+    method; a task whose users are simulated differently (AmbigSQL conditions U on the
+    target SQL, App. H) supplies ``model_simulator(backend, spec=, seed=)`` instead.
+    ``seed`` reaches the backend's sampling parameters.
     """
     parsed = Spec.parse(spec)
     if parsed.kind == "gold":
@@ -45,5 +47,8 @@ def load_simulator(
         from act_bench.simulators.llm import LLMSimulator, examples_for
 
         backend = shared_backend(parsed, backend_options)
+        task_simulator = getattr(task, "model_simulator", None)
+        if callable(task_simulator):
+            return task_simulator(backend, spec=str(parsed), seed=seed)
         return LLMSimulator(backend, examples_for(task), spec=str(parsed), seed=seed)
     raise unknown_component("user simulator", parsed.kind, BUILTIN_SIMULATORS)

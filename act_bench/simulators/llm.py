@@ -46,7 +46,8 @@ OPENING = (
     "The following is a conversation between a User and an Assistant. "
     "The User is asking some questions."
 )
-SUMMARY_INSTRUCTION = f"{OPENING} Summarize what information the User is looking for."
+SUMMARY_REQUEST = "Summarize what information the User is looking for."
+SUMMARY_INSTRUCTION = f"{OPENING} {SUMMARY_REQUEST}"
 SUMMARY_PREFIX = "The user wants to know:"
 SUMMARY_SYSTEM = (
     "You read conversations and state, in one sentence that starts with "
@@ -94,10 +95,15 @@ class ReplyExample:
 
 @dataclass(frozen=True, slots=True)
 class SimulatorExamples:
-    """The in-context examples of both steps (three each in App. H)."""
+    """The in-context examples of both steps (three each in App. H).
+
+    ``opening`` is the sentence that introduces the conversation in both prompts; a task
+    may word it for its grounding (Abg-CoQA's Tables A25/A26 speak of "the Story below").
+    """
 
     intent: tuple[IntentExample, ...]
     reply: tuple[ReplyExample, ...]
+    opening: str = OPENING
 
 
 def transcript(dialogue: Sequence[Message]) -> str:
@@ -110,14 +116,16 @@ def _block(*parts: str) -> str:
     return "\n\n".join(part.strip() for part in parts if part.strip())
 
 
-def render_intent_input(grounding: str, dialogue: Sequence[Message]) -> str:
+def render_intent_input(grounding: str, dialogue: Sequence[Message], opening: str = OPENING) -> str:
     """Table A23's input: the instruction, the grounding and the dialogue."""
-    return _block(SUMMARY_INSTRUCTION, grounding, transcript(dialogue))
+    return _block(f"{opening} {SUMMARY_REQUEST}", grounding, transcript(dialogue))
 
 
-def render_reply_input(summary: str, grounding: str, dialogue: Sequence[Message]) -> str:
+def render_reply_input(
+    summary: str, grounding: str, dialogue: Sequence[Message], opening: str = OPENING
+) -> str:
     """Table A24's input: the opening with the summary, the grounding, the dialogue, "User:"."""
-    return _block(f"{OPENING} {summary}", grounding, transcript(dialogue)) + "\nUser:"
+    return _block(f"{opening} {summary}", grounding, transcript(dialogue)) + "\nUser:"
 
 
 def summary_dialogue(turn_state: TurnState, goal: Goal) -> tuple[Message, ...]:
@@ -233,27 +241,37 @@ class LLMSimulator:
         return (turn_state.id, _goal_index(turn_state, goal), goal.request)
 
     def _intent_messages(self, turn_state: TurnState, goal: Goal) -> list[Message]:
+        opening = self.examples.opening
         messages = [Message(Role.SYSTEM, SUMMARY_SYSTEM)]
         for example in self.examples.intent:
             messages.append(
-                Message(Role.USER, render_intent_input(example.grounding, example.dialogue))
+                Message(
+                    Role.USER, render_intent_input(example.grounding, example.dialogue, opening)
+                )
             )
             messages.append(Message(Role.ASSISTANT, example.summary))
-        item = render_intent_input(turn_state.prompt.grounding, summary_dialogue(turn_state, goal))
+        item = render_intent_input(
+            turn_state.prompt.grounding, summary_dialogue(turn_state, goal), opening
+        )
         messages.append(Message(Role.USER, item))
         return messages
 
     def _reply_messages(self, summary: str, request: SimulationRequest) -> list[Message]:
+        opening = self.examples.opening
         messages = [Message(Role.SYSTEM, REPLY_SYSTEM)]
         for example in self.examples.reply:
             messages.append(
                 Message(
                     Role.USER,
-                    render_reply_input(example.summary, example.grounding, example.dialogue),
+                    render_reply_input(
+                        example.summary, example.grounding, example.dialogue, opening
+                    ),
                 )
             )
             messages.append(Message(Role.ASSISTANT, example.reply))
-        item = render_reply_input(summary, request.prompt.grounding, reply_dialogue(request))
+        item = render_reply_input(
+            summary, request.prompt.grounding, reply_dialogue(request), opening
+        )
         messages.append(Message(Role.USER, item))
         return messages
 

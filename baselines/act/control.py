@@ -55,10 +55,10 @@ class ControlStyle:
 
 
 def control_prompts(
-    task: Task, *, seed: int, exclude: Collection[str] = ()
+    task: Task, *, seed: int, exclude: Collection[str] = (), shots: int = MAX_SHOTS
 ) -> dict[Action, StyledPrompt]:
     """M's renderer for each forced action, over the same in-context conversations."""
-    shots = select_shots(task, num_shots=MAX_SHOTS, seed=seed, data_dir=None, exclude=exclude)
+    chosen = select_shots(task, num_shots=shots, seed=seed, data_dir=None, exclude=exclude)
     return {
-        action: build_styled_prompt(task, ControlStyle(action), shots.shots) for action in Action
+        action: build_styled_prompt(task, ControlStyle(action), chosen.shots) for action in Action
     }

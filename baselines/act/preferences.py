@@ -25,7 +25,7 @@ from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.errors import DataError
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
-from baselines.act.control import control_prompts
+from baselines.act.control import MAX_SHOTS, control_prompts
 
 GOLD_LABELS = "gold"
 RANDOM_ACTIONS = "random"
@@ -171,6 +171,7 @@ def build_preferences(
     action_labels: str = GOLD_LABELS,
     batch_size: int = 8,
     seed: int = 0,
+    generator_shots: int = MAX_SHOTS,
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[list[PreferenceExample], PreferenceStats]:
     """D_pref for ``turn_states``, in their order (Alg. 1); see the module docstring."""
@@ -186,7 +187,9 @@ def build_preferences(
         )
     stats = PreferenceStats(reused=sum(state.id in cached for state in turn_states))
     todo = [state for state in turn_states if state.id not in cached]
-    renderers = control_prompts(task, seed=seed, exclude={s.conversation_id for s in turn_states})
+    renderers = control_prompts(
+        task, seed=seed, exclude={s.conversation_id for s in turn_states}, shots=generator_shots
+    )
     for start in range(0, len(todo), max(1, batch_size)):
         batch = todo[start : start + batch_size]
         built = _build_batch(

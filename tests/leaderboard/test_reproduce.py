@@ -20,6 +20,13 @@ from act_bench.reproduce import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _bundled_sample(monkeypatch):
+    """Evaluate the bundled sample (the shot counts below depend on it), even where CI sets
+    $ACT_BENCH_DATA."""
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+
+
 def options(tmp_path, **kwargs) -> ReproduceOptions:
     return ReproduceOptions(
         output_root=str(tmp_path / "runs"),

@@ -1,0 +1,425 @@
+"""``act-bench train act``: ACT, quasi-online DPO with on-policy sampling and trajectory
+simulation (Alg. 2), on the shared trainer base.
+
+1. D_pref is built by Alg. 1 (``baselines/act/preferences.py``) for the training and the
+   validation conversations, and cached.
+2. Training iterates over D_pref in batches of 4. Before each DPO step, :class:`ActTrainer`
+   rebuilds the batch's pairs with the policy *as it is at that step*
+   (``baselines/act/onpolicy.py``), tokenizes trajectories with loss on the policy's own
+   turns (``baselines/act/tokenize.py``), and takes the step of Eq. 1 against the frozen
+   reference model π_ref (the initial policy).
+3. Checkpoints are selected by reward margin on the validation D_pref (App. J.2); those
+   pairs stay as Alg. 1 built them, so every validation is on the same pairs.
+
+Per step, the time spent on on-policy sampling, action classification, user simulation and
+the DPO update, and running counts of each Alg. 2 branch, go to ``training_log.jsonl`` and
+beside the progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trl import DPOConfig
+
+from act_bench.backends import BackendOptions, SamplingParams, load_backend
+from act_bench.classifiers import load_classifier
+from act_bench.errors import ConfigError
+from act_bench.progress import progress_bar
+from act_bench.simulators import load_simulator
+from baselines.act.onpolicy import ActSettings, Branch, build_pairs
+from baselines.act.preferences import (
+    GOLD_LABELS,
+    RANDOM_ACTIONS,
+    PreferenceExample,
+    PreferenceStats,
+    build_preferences,
+)
+from baselines.act.tokenize import tokenize_pair
+from baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from baselines.common.run import TrainingData, TrainingRun, console
+from baselines.common.trainer import PreferenceTrainer
+from baselines.data import DataSelection
+
+BRANCHES = (Branch.WRONG_ACTION, Branch.GOOD_TRAJECTORY, Branch.BAD_TRAJECTORY)
+
+
+@dataclass
+class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
+    """``act-bench train act``: TRL's ``DPOConfig`` plus ACT's components and ablations."""
+
+    method_name = "act"
+
+    generator: str | None = field(
+        default=None,
+        metadata={
+            "help": "Conditional generation model M of Alg. 1 (App. F), any model spec; "
+            "default: the initial policy (--model)."
+        },
+    )
+    action_labels: str = field(
+        default=GOLD_LABELS,
+        metadata={
+            "help": "Where the actions a_i come from: gold (the dataset's labels) or "
+            "classifier:SPEC (pseudo-labels from an action annotator, §5.4)."
+        },
+    )
+    action_classifier: str = field(
+        default="heuristic",
+        metadata={"help": "Action classifier A: heuristic or a model spec (App. G)."},
+    )
+    simulator: str = field(
+        default="gold", metadata={"help": "User simulator U: gold (replay) or a model spec."}
+    )
+    tolerance: float = field(
+        default=0.5,
+        metadata={"help": "Heuristic tolerance ε: a trajectory wins when H(g', g) > ε."},
+    )
+    max_turns: int = field(
+        default=3, metadata={"help": "Cap on policy turns in a simulated trajectory."}
+    )
+    max_new_tokens: int = field(
+        default=64, metadata={"help": "Tokens generated per policy turn and per y_l of M."}
+    )
+    sampling_temperature: float = field(
+        default=1.0, metadata={"help": "Temperature of on-policy sampling (Alg. 2 line 2)."}
+    )
+    generator_temperature: float = field(
+        default=0.0, metadata={"help": "Temperature of M when building D_pref (0 = greedy)."}
+    )
+    generation_batch_size: int = field(
+        default=8, metadata={"help": "Prompts M generates together when building D_pref."}
+    )
+    generator_shots: int = field(
+        default=10,
+        metadata={
+            "help": "In-context conversations in M's control prompt (App. F: ten), drawn from "
+            "the task's bundled sample (written by us)."
+        },
+    )
+    random_actions: bool = field(
+        default=False,
+        metadata={"help": "Ablation (Table 5): sample both winning and losing actions at random."},
+    )
+    no_on_policy: bool = field(
+        default=False,
+        metadata={"help": "Ablation (Table 5): plain offline DPO on D_pref (no sampling)."},
+    )
+    no_simulation: bool = field(
+        default=False,
+        metadata={"help": "Ablation (Table 5): on-policy sampling, action check, no simulation."},
+    )
+    preferences_cache: str | None = field(
+        default=None,
+        metadata={
+            "help": "Directory of D_pref caches (JSONL); default: preferences/ in the act-bench "
+            "cache ($ACT_BENCH_CACHE or ~/.cache/act-bench)."
+        },
+    )
+    api_base: str | None = field(
+        default=None, metadata={"help": "litellm: base URL of an OpenAI-compatible server."}
+    )
+    max_concurrency: int = field(default=8, metadata={"help": "litellm: concurrent requests."})
+
+    def __post_init__(self) -> None:
+        if self.action_labels != GOLD_LABELS and not self.action_labels.startswith("classifier:"):
+            raise ConfigError(
+                f"--action_labels must be gold or classifier:SPEC, got {self.action_labels!r}"
+            )
+        if self.random_actions and self.action_labels != GOLD_LABELS:
+            raise ConfigError("--random_actions replaces the action labels; drop --action_labels")
+        if self.no_on_policy and self.no_simulation:
+            raise ConfigError("--no_on_policy already implies no simulation; pass only one")
+        if not 0.0 <= self.tolerance < 1.0:
+            raise ConfigError(f"--tolerance must be in [0, 1), got {self.tolerance}")
+        super().__post_init__()
+
+    @property
+    def labels_source(self) -> str:
+        return RANDOM_ACTIONS if self.random_actions else self.action_labels
+
+    def settings(self) -> ActSettings:
+        return ActSettings(
+            on_policy=not self.no_on_policy,
+            simulate=not self.no_simulation,
+            tolerance=self.tolerance,
+            max_turns=self.max_turns,
+        )
+
+
+class ActTrainer(PreferenceTrainer):
+    """The DPO trainer whose batches Alg. 2 rebuilds from the current policy."""
+
+    def __init__(self, *args: Any, act: ActComponents, **kwargs: Any) -> None:
+        self.act = act
+        self.branch_counts = {branch.value: 0 for branch in Branch}
+        self._pending: dict[str, float] = {}
+        super().__init__(*args, **kwargs)
+
+    def rebuild_batch(self, inputs, example_indices):
+        examples = [self.act.examples[i] for i in example_indices]
+        if not self.act.settings.on_policy:  # --no_on_policy: D_pref's pairs as they are
+            self.branch_counts[Branch.OFFLINE.value] += len(examples)
+            return inputs
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with self.policy_backend(batch_size=len(examples)) as policy:
+                pairs, costs = build_pairs(
+                    examples,
+                    task=self.act.task,
+                    policy=policy,
+                    render=self.act.task.render_messages,
+                    classifier=self.act.classifier,
+                    simulator=self.act.simulator,
+                    sampling=self.act.sampling_for(self.state.global_step),
+                    settings=self.act.settings,
+                )
+        finally:
+            self.model.train(was_training)
+        for name, count in costs.branches.items():
+            self.branch_counts[name] += count
+        self._pending = {
+            "act/sampling_s": costs.sampling_s,
+            "act/classification_s": costs.classification_s,
+            "act/simulation_s": costs.simulation_s,
+        }
+        rows = [
+            tokenize_pair(
+                self.processing_class,
+                self.act.task.render_messages(pair.example.turn_state.prompt),
+                pair.chosen.messages,
+                pair.rejected.messages,
+            )
+            for pair in pairs
+        ]
+        self.act.record_pairs(self.state.global_step, pairs)
+        return self.data_collator(rows)
+
+    def training_step(self, model, inputs, *args, **kwargs):
+        started = time.perf_counter()
+        loss = super().training_step(model, inputs, *args, **kwargs)
+        total = time.perf_counter() - started
+        rebuild = sum(
+            self._pending.get(k, 0.0)
+            for k in ("act/sampling_s", "act/classification_s", "act/simulation_s")
+        )
+        self._pending["act/update_s"] = max(0.0, total - rebuild)
+        return loss
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if "loss" in logs:  # a training log, not a validation one
+            logs = {**logs, **{k: round(v, 4) for k, v in self._pending.items()}}
+            logs.update({f"act/{name}": n for name, n in self.branch_counts.items() if n})
+        super().log(logs, start_time)
+
+
+@dataclass(slots=True)
+class ActComponents:
+    """What Alg. 2 needs besides the policy: D_pref rows by dataset index, A, U, H."""
+
+    task: Any
+    examples: list[PreferenceExample]
+    classifier: Any
+    simulator: Any
+    settings: ActSettings
+    sampling: SamplingParams
+    pairs_log: Path | None = None
+
+    def sampling_for(self, step: int) -> SamplingParams:
+        """Each step samples with its own seed, so steps do not repeat one another's draws."""
+        seed = None if self.sampling.seed is None else self.sampling.seed + step
+        return SamplingParams(
+            max_new_tokens=self.sampling.max_new_tokens,
+            temperature=self.sampling.temperature,
+            top_p=self.sampling.top_p,
+            seed=seed,
+        )
+
+    def record_pairs(self, step: int, pairs) -> None:
+        """One line per rebuilt pair (branch, sampled response, outcome score), for audit."""
+        if self.pairs_log is None:
+            return
+        with self.pairs_log.open("a", encoding="utf-8") as handle:
+            for pair in pairs:
+                handle.write(
+                    json.dumps(
+                        {
+                            "step": step,
+                            "turn_state_id": pair.example.turn_state.id,
+                            "branch": pair.branch.value,
+                            "sampled": pair.sampled,
+                            "sampled_action": pair.sampled_action.value
+                            if pair.sampled_action
+                            else None,
+                            "outcome_score": pair.outcome_score,
+                            "chosen": pair.chosen.text,
+                            "rejected": pair.rejected.text,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+
+
+class ActRun(TrainingRun[ActConfig]):
+    method = "act"
+    trainer_class = ActTrainer
+
+    def build_data(self, selection: DataSelection, tokenizer: Any) -> TrainingData:
+        config = self.config
+        options = BackendOptions(
+            api_base=config.api_base,
+            max_concurrency=config.max_concurrency,
+            batch_size=config.generation_batch_size,
+        )
+        classifier = load_classifier(
+            config.action_classifier, task=self.task, backend_options=options, seed=config.seed
+        )
+        annotator = None
+        if config.labels_source.startswith("classifier:"):
+            annotator = load_classifier(
+                config.labels_source.removeprefix("classifier:"),
+                task=self.task,
+                backend_options=options,
+                seed=config.seed,
+            )
+        generator = load_backend(config.generator or config.model, options)
+        lengths = self.length_filter(tokenizer)
+        chat = self.chat_format(tokenizer)
+        cache = self._cache_path(generator.spec)
+        by_split: dict[str, list[PreferenceExample] | None] = {}
+        stats: dict[str, Any] = {}
+        for name, sample in (("train", selection.train), ("validation", selection.validation)):
+            if sample is None:
+                by_split[name] = None
+                continue
+            states = lengths.keep_prompts(sample.turn_states, name)
+            with (
+                self.state.main_process_first(),
+                progress_bar(
+                    f"D_pref · {name}",
+                    total=len(states),
+                    enabled=self.show_progress and self.state.is_main_process,
+                ) as advance,
+            ):
+                examples, built = build_preferences(
+                    states,
+                    task=self.task,
+                    generator=generator,
+                    classifier=classifier,
+                    cache=cache,
+                    sampling=SamplingParams(
+                        max_new_tokens=config.max_new_tokens,
+                        temperature=config.generator_temperature,
+                        seed=config.seed,
+                    ),
+                    annotator=annotator,
+                    action_labels=config.labels_source,
+                    batch_size=config.generation_batch_size,
+                    seed=config.seed,
+                    generator_shots=config.generator_shots,
+                    on_batch=advance,
+                )
+            self._report(name, built)
+            by_split[name] = examples
+            stats[name] = built.to_json()
+        del generator
+        rows = {
+            name: None
+            if examples is None
+            else [chat.preference_row(e.turn_state, e.chosen, e.rejected) for e in examples]
+            for name, examples in by_split.items()
+        }
+        train, validation = self.datasets(rows["train"] or [], rows["validation"], lengths)
+        by_id = {e.turn_state.id: e for e in by_split["train"] or []}
+        self.components = ActComponents(
+            task=self.task,
+            examples=[by_id[state_id] for state_id in train["turn_state_id"]],
+            classifier=classifier,
+            simulator=load_simulator(
+                config.simulator, task=self.task, backend_options=options, seed=config.seed
+            ),
+            settings=config.settings(),
+            sampling=SamplingParams(
+                max_new_tokens=config.max_new_tokens,
+                temperature=config.sampling_temperature,
+                seed=config.seed,
+            ),
+            pairs_log=self.output_dir / "act_pairs.jsonl",
+        )
+        record = {
+            "preferences_cache": str(cache),
+            "generator": config.generator or config.model,
+            "action_labels": config.labels_source,
+            "preferences": stats,
+            "act": {
+                "action_classifier": config.action_classifier,
+                "simulator": config.simulator,
+                **asdict(config.settings()),
+            },
+            "train_examples": len(train),
+            "validation_examples": len(validation) if validation is not None else 0,
+            **lengths.to_json(),
+        }
+        return TrainingData(train, validation, record)
+
+    def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
+        from baselines.common.model import lora_config
+
+        return ActTrainer(
+            model=model,
+            args=args,
+            train_dataset=data.train,
+            eval_dataset=data.validation,
+            processing_class=tokenizer,
+            peft_config=lora_config(self.config),
+            act=self.components,
+        )
+
+    def _cache_path(self, generator_spec: str) -> Path:
+        config = self.config
+        key = {
+            "task": config.task,
+            "generator": generator_spec,
+            "action_labels": config.labels_source,
+            "max_new_tokens": config.max_new_tokens,
+            "temperature": config.generator_temperature,
+            "shots": config.generator_shots,
+            "seed": config.seed,
+        }
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        if config.preferences_cache:
+            root = Path(config.preferences_cache)
+        else:
+            from act_bench.backends.smollm2 import cache_root
+
+            root = cache_root() / "preferences"
+        return root / f"{config.task}-{digest}.jsonl"
+
+    def _report(self, name: str, stats: PreferenceStats) -> None:
+        if not (self.state.is_main_process and self.show_progress):
+            return
+        rate = "n/a" if stats.control_rate is None else f"{stats.control_rate:.0%}"
+        console.print(
+            f"D_pref {name}: {stats.examples} pairs ({stats.reused} from cache, "
+            f"{stats.generated} generated); y_l takes the rejected action in {rate} of them "
+            f"(classifier {self.config.action_classifier})",
+            highlight=False,
+        )
+        if stats.generation_errors:
+            console.print(
+                f"[yellow]note:[/] {stats.generation_errors} {name} generations failed; rerun to "
+                "retry them",
+                highlight=False,
+            )
+
+
+def train_act(config: ActConfig) -> Any:
+    """Run ACT; returns a :class:`~baselines.common.run.TrainingResult`."""
+    return ActRun(config).run()

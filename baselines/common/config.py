@@ -1,0 +1,323 @@
+"""The fields every act-bench trainer shares, on top of the TRL config it builds on.
+
+A trainer's config is one dataclass: ``SFTBaselineConfig(TaskTrainingArguments, SFTConfig)``,
+``DPODistConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig)``, and so on. The
+CLI and a YAML file fill the same dataclass (:func:`parse_config`, TRL's own parser), so
+every field, TRL's and transformers' included, is a flag and a YAML key. Defaults follow
+App. J.2: batch size 4, maximum sequence length 1,280, checkpoint selection on the
+validation split; the method-specific defaults live with each trainer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from act_bench.errors import ConfigError
+from baselines.data import ALL as ALL_CONVERSATIONS
+
+C = TypeVar("C")
+
+# App. J.2, "Hyperparameters for Equation 2": beta and learning rate per task. The paper's
+# text names AmbigSQL twice (beta 0.01 and beta 0.5, both with lr 5e-7), so only PACIFIC's
+# pair is unambiguous; other tasks get beta 0.01 and lr 5e-7 unless --beta / --learning_rate
+# say otherwise.
+PAPER_PREFERENCE_DEFAULTS: dict[str, tuple[float, float]] = {"pacific": (0.01, 5e-7)}
+FALLBACK_PREFERENCE_DEFAULTS = (0.01, 5e-7)
+
+
+@dataclass
+class TaskTrainingArguments:
+    """What to train on and from: the task, the data selection, the model, LoRA.
+
+    A mixin placed before the TRL config in a trainer config's bases, so its defaults
+    (App. J.2) replace TRL's. Its ``__post_init__`` resolves act-bench defaults, then
+    hands over to the TRL config's.
+    """
+
+    task: str = field(default="pacific", metadata={"help": "Task name (see `act-bench tasks`)."})
+    model: str = field(
+        default="smollm2",
+        metadata={"help": "Initial policy: smollm2 (the embedded default) | hf:PATH_OR_ID."},
+    )
+    conversations: int = field(
+        default=50,
+        metadata={
+            "help": "Training conversations sampled with --seed from --train_split; every turn of "
+            "each becomes an example (the paper's data-efficient settings: 50, 100, 250)."
+        },
+    )
+    train_split: str = field(
+        default="train", metadata={"help": "Split the training data comes from."}
+    )
+    validation_split: str = field(
+        default="validation", metadata={"help": "Split for checkpoint selection (App. J.2)."}
+    )
+    validation_conversations: int = field(
+        default=20,
+        metadata={
+            "help": "Conversations sampled for checkpoint selection; -1 takes them all (App. J.2 "
+            "uses the whole validation split), 0 disables selection (the last step is kept). "
+            "Drawn from the conversations not used for training when both splits are the same."
+        },
+    )
+    data_dir: str | None = field(
+        default=None,
+        metadata={"help": "Data root holding <task>/ folders; defaults to $ACT_BENCH_DATA."},
+    )
+    limit: int | None = field(
+        default=None,
+        metadata={
+            "help": "Keep only the first N turn states of the training and of the validation "
+            "selection (smoke tests)."
+        },
+    )
+    model_dtype: str | None = field(
+        default=None,
+        metadata={
+            "help": "dtype the weights are loaded in (float32, bfloat16, float16); default: "
+            "bfloat16 on a GPU that supports it, float32 elsewhere."
+        },
+    )
+    use_peft: bool = field(
+        default=False, metadata={"help": "Train a LoRA adapter (peft) instead of all weights."}
+    )
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling alpha."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
+    lora_target_modules: list[str] | None = field(
+        default=None,
+        metadata={"help": "Modules LoRA adapts; default: all linear layers but the LM head."},
+    )
+    quiet: bool = field(default=False, metadata={"help": "No progress bars."})
+
+    # transformers / TRL fields whose defaults change (App. J.2 and act-bench conventions)
+    output_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Run directory: the selected model (a valid --model hf:DIR), "
+            "training_config.json, the training log and checkpoint-* folders. Default "
+            "runs/train/<method>-<task>-<model>-c<conversations>-s<seed>."
+        },
+    )
+    seed: int = field(
+        default=0,
+        metadata={"help": "Seed for data sampling, generation, initialization and shuffling."},
+    )
+    per_device_train_batch_size: int = field(
+        default=4, metadata={"help": "Batch size per device (App. J.2: 4)."}
+    )
+    per_device_eval_batch_size: int = field(
+        default=4, metadata={"help": "Validation batch size per device."}
+    )
+    max_length: int | None = field(
+        default=1280,
+        metadata={
+            "help": "Maximum tokens of prompt plus response (App. J.2: 1,280). Longer examples "
+            "are left out, counted and listed in training_config.json, never truncated: a "
+            "truncated prompt is not what evaluation shows the model."
+        },
+    )
+    eval_strategy: str = field(
+        default="epoch", metadata={"help": "When to validate: epoch | steps | no."}
+    )
+    save_strategy: str = field(
+        default="epoch", metadata={"help": "When to save a checkpoint: epoch | steps | no."}
+    )
+    load_best_model_at_end: bool = field(
+        default=True,
+        metadata={"help": "Keep the checkpoint that scores best on validation (App. J.2)."},
+    )
+    save_total_limit: int | None = field(
+        default=2,
+        metadata={"help": "Checkpoints kept on disk (the best one is always kept)."},
+    )
+    bf16: bool | None = field(
+        default=None,
+        metadata={"help": "bf16 mixed precision; default: on a GPU that supports it, else off."},
+    )
+    logging_steps: float = field(
+        default=1, metadata={"help": "Log (progress bar, training_log.jsonl) every N steps."}
+    )
+    dataloader_pin_memory: bool | None = field(
+        default=None, metadata={"help": "Pin dataloader memory; default: on a GPU only."}
+    )
+    disable_tqdm: bool = field(
+        default=True,
+        metadata={"help": "transformers' tqdm bars (act-bench shows its own rich progress)."},
+    )
+
+    method_name = "train"  # overridden by each trainer config; names the default output_dir
+
+    def __post_init__(self) -> None:
+        self._check_data_fields()
+        if self.output_dir is None:
+            self.output_dir = default_output_dir(
+                self.method_name, self.task, self.model, self.conversations, self.seed
+            )
+        if self.bf16 is None:
+            self.bf16 = _gpu_supports_bf16() and not getattr(self, "fp16", False)
+        if self.dataloader_pin_memory is None:
+            self.dataloader_pin_memory = _has_gpu()
+        if self.validation_conversations == 0:
+            self.eval_strategy = "no"
+            self.load_best_model_at_end = False
+        super().__post_init__()  # type: ignore[misc]  # the TRL config's
+
+    def _check_data_fields(self) -> None:
+        if self.conversations < 1:
+            raise ConfigError(f"--conversations must be at least 1, got {self.conversations}")
+        if self.validation_conversations < ALL_CONVERSATIONS:
+            raise ConfigError(
+                "--validation_conversations must be -1 (all), 0 (none) or a positive count, "
+                f"got {self.validation_conversations}"
+            )
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"--limit must be positive, got {self.limit}")
+
+    @property
+    def validates(self) -> bool:
+        return self.validation_conversations != 0
+
+    def data_identity(self) -> dict[str, Any]:
+        """The fields that decide which examples a run trains and selects on; a resumed run
+        must agree with the run it continues on all of them."""
+        return {
+            "task": self.task,
+            "model": self.model,
+            "conversations": self.conversations,
+            "train_split": self.train_split,
+            "validation_split": self.validation_split,
+            "validation_conversations": self.validation_conversations,
+            "data_dir": self.data_dir,
+            "limit": self.limit,
+            "seed": self.seed,
+        }
+
+
+@dataclass
+class PreferenceArguments:
+    """β and the learning rate of Eq. 1 with App. J.2's per-task defaults, and DPO's
+    checkpoint selection by validation reward margin."""
+
+    beta: float | None = field(
+        default=None,
+        metadata={
+            "help": "DPO beta (Eq. 1); default: App. J.2's value for the task (PACIFIC: 0.01)."
+        },
+    )
+    learning_rate: float | None = field(
+        default=None,
+        metadata={"help": "Learning rate; default: App. J.2's value for the task (5e-7)."},
+    )
+    num_train_epochs: float = field(
+        default=12, metadata={"help": "Epochs (App. J.2: up to 12 for RL tuning)."}
+    )
+    metric_for_best_model: str | None = field(
+        default="eval_rewards/margins",
+        metadata={"help": "Validation metric for checkpoint selection (App. J.2: reward margin)."},
+    )
+    greater_is_better: bool | None = field(
+        default=True, metadata={"help": "Whether a larger selection metric is better."}
+    )
+
+    def __post_init__(self) -> None:
+        beta, learning_rate = PAPER_PREFERENCE_DEFAULTS.get(
+            self.task,  # type: ignore[attr-defined]  # a TaskTrainingArguments field
+            FALLBACK_PREFERENCE_DEFAULTS,
+        )
+        if self.beta is None:
+            self.beta = beta
+        if self.learning_rate is None:
+            self.learning_rate = learning_rate
+        super().__post_init__()  # type: ignore[misc]
+
+
+def default_output_dir(method: str, task: str, model: str, conversations: int, seed: int) -> str:
+    safe_model = re.sub(r"[^A-Za-z0-9._-]", "_", model)
+    return str(Path("runs") / "train" / f"{method}-{task}-{safe_model}-c{conversations}-s{seed}")
+
+
+def _has_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _gpu_supports_bf16() -> bool:
+    import torch
+
+    return _has_gpu() and torch.cuda.is_bf16_supported()
+
+
+def parse_config(
+    config_class: type[C],
+    args: Sequence[str],
+    *,
+    prog: str | None = None,
+    description: str | None = None,
+) -> C:
+    """Fill ``config_class`` from ``--config FILE.yaml`` and command-line flags (flags win).
+
+    TRL's parser: every dataclass field is ``--name`` (and ``--name-with-dashes``), and
+    ``--help`` lists them all with the paper's defaults.
+    """
+    from trl import TrlParser
+
+    parser = TrlParser(
+        dataclass_types=[config_class],
+        prog=prog,
+        description=description,
+        usage=f"{prog or 'act-bench train METHOD'} [--config FILE.yaml] [--FIELD VALUE ...]",
+    )
+    _list_own_options_first(parser, config_class)
+    args = list(args)
+    _check_config_file(args)
+    try:
+        with warnings.catch_warnings():
+            # TRL's configs default the deprecated alias gradient_checkpointing to True
+            warnings.filterwarnings("ignore", message="`gradient_checkpointing` is deprecated")
+            (config,) = parser.parse_args_and_config(args)
+    except ValueError as error:  # unknown YAML keys (TRL), invalid combinations (transformers)
+        raise ConfigError(str(error), hint="see --help for the known fields") from error
+    return config
+
+
+def _list_own_options_first(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """In ``--help``, the act-bench and method fields come before the ~200 inherited from
+    TRL and transformers (all still work)."""
+    own = {
+        name
+        for cls in config_class.__mro__
+        if cls.__module__.startswith("baselines.")
+        for name in cls.__dict__.get("__annotations__", {})
+    }
+    group = parser.add_argument_group(
+        "act-bench options (defaults: App. J.2)",
+        "Every option is also a key of the --config YAML file.",
+    )
+    for action in list(parser._actions):
+        if action.dest in own:
+            for other in parser._action_groups:
+                if action in other._group_actions:
+                    other._group_actions.remove(action)
+            group._group_actions.append(action)
+    parser._action_groups.remove(group)
+    parser._action_groups.insert(1, group)  # after the (empty) positionals, before the rest
+    parser._optionals.title = "TRL and transformers options"
+
+
+def _check_config_file(args: list[str]) -> None:
+    if "--config" not in args:
+        return
+    index = args.index("--config")
+    if index + 1 >= len(args):
+        raise ConfigError("--config needs a YAML file")
+    path = Path(args[index + 1])
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found")

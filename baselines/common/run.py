@@ -1,0 +1,419 @@
+"""The shared trainer base: one training run from a config to a scored-ready checkpoint.
+
+:class:`TrainingRun` does what every trainer does, in this order:
+
+1. check the output directory (a finished run is never overwritten; ``--resume_from_checkpoint``
+   continues one, with the same data selection);
+2. select the data (:func:`baselines.data.select_data`) and record it in
+   ``training_config.json``;
+3. load the initial policy from its spec;
+4. build the train and validation datasets (:meth:`build_data`, the trainer's own part);
+5. train with TRL, validating every epoch and keeping the best checkpoint (App. J.2);
+6. export the selected model as a plain Hugging Face checkpoint into the output directory
+   (a LoRA adapter merged into the weights), so ``--model hf:DIR`` scores it.
+
+Trainers implement :meth:`build_data` and set ``trainer_class``; IRPO overrides
+:meth:`run` to repeat steps 3-6 per iteration, reusing the other methods.
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from rich.console import Console
+
+from act_bench import __version__
+from act_bench.errors import ConfigError
+from act_bench.results import config_hash, write_json_atomic
+from act_bench.task import Task, get_task
+from baselines.common.callbacks import RichProgressCallback, StepTimerCallback, TrainingLogCallback
+from baselines.common.model import ModelSource, load_policy, lora_config, resolve_model_source
+from baselines.data import ChatFormat, DataSelection, LengthFilter, select_data
+
+RECORD_FILE = "training_config.json"
+LOG_FILE = "training_log.jsonl"
+EXAMPLE_INDEX = "example_index"
+PACKAGES = ("torch", "transformers", "trl", "peft", "datasets", "accelerate", "deepspeed")
+
+ConfigT = TypeVar("ConfigT")
+console = Console(stderr=True)
+
+
+@dataclass(slots=True)
+class TrainingData:
+    """A run's datasets and what training_config.json says about them (counts, caches,
+    examples left out and why)."""
+
+    train: Any
+    validation: Any | None
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """How one ``trainer.train()`` went, and which checkpoint validation selected."""
+
+    global_step: int
+    epochs: float
+    metric: str | None
+    best_metric: float | None
+    best_checkpoint: str | None
+    evaluations: tuple[dict[str, Any], ...]
+    train_loss: float | None
+    train_runtime_s: float
+    step_seconds: tuple[float, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        steps = self.step_seconds
+        return {
+            "global_step": self.global_step,
+            "epochs": self.epochs,
+            "train_loss": self.train_loss,
+            "train_runtime_s": round(self.train_runtime_s, 3),
+            "mean_step_s": round(sum(steps) / len(steps), 4) if steps else None,
+            "selection": {
+                "metric": self.metric,
+                "best_metric": self.best_metric,
+                "best_checkpoint": self.best_checkpoint,
+                "evaluations": list(self.evaluations),
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingResult:
+    output_dir: Path
+    record: dict[str, Any]
+
+
+class TrainingRun(Generic[ConfigT]):
+    """One run of a trainer; see the module docstring for the steps."""
+
+    method: ClassVar[str] = "train"
+    trainer_class: ClassVar[Any] = None
+
+    def __init__(self, config: ConfigT) -> None:
+        from accelerate import PartialState
+
+        self.config: Any = config
+        self.task: Task = get_task(self.config.task)
+        self.source: ModelSource = resolve_model_source(self.config.model)
+        self.output_dir = Path(self.config.output_dir)
+        self.show_progress = not self.config.quiet
+        if self.config.quiet:
+            import datasets
+
+            datasets.disable_progress_bars()
+        self.state = PartialState()
+        self.record: dict[str, Any] = {}
+        self.fits: list[FitResult] = []  # one per trainer.train(), in order
+        self.started = time.perf_counter()
+
+    # -- the trainer's own part -------------------------------------------------------
+
+    def build_data(self, selection: DataSelection, tokenizer: Any) -> TrainingData:
+        """Turn the selected turn states into TRL datasets (rows from :class:`ChatFormat`)."""
+        raise NotImplementedError
+
+    def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
+        return self.trainer_class(
+            model=model,
+            args=args,
+            train_dataset=data.train,
+            eval_dataset=data.validation,
+            processing_class=tokenizer,
+            peft_config=lora_config(self.config),
+        )
+
+    # -- the shared steps -----------------------------------------------------------------
+
+    def run(self) -> TrainingResult:
+        resume = self.resume_checkpoint()
+        selection = self.select()
+        self.start_record(selection)
+        model, tokenizer = load_policy(self.source, self.config.model_dtype)
+        data = self.build_data(selection, tokenizer)
+        self.record["data"].update(data.record)
+        self.write_record()
+        trainer = self.create_trainer(model, tokenizer, data, self.config)
+        fit = self.fit(trainer, resume, log_context={})
+        self.export(trainer, self.output_dir, base=self.source)
+        self.record["training"] = fit.to_json()
+        return self.finish()
+
+    def select(self) -> DataSelection:
+        config = self.config
+        selection = select_data(
+            self.task,
+            data_dir=config.data_dir,
+            train_split=config.train_split,
+            conversations=config.conversations,
+            validation_split=config.validation_split,
+            validation_conversations=config.validation_conversations,
+            seed=config.seed,
+            limit=config.limit,
+        )
+        self._describe(selection)
+        return selection
+
+    def chat_format(self, tokenizer: Any) -> ChatFormat:
+        return ChatFormat.for_tokenizer(self.task, tokenizer)
+
+    def length_filter(self, tokenizer: Any) -> LengthFilter:
+        return LengthFilter(tokenizer, self.chat_format(tokenizer), self.config.max_length)
+
+    def datasets(
+        self,
+        train_rows: Sequence[dict[str, Any]],
+        validation_rows: Sequence[dict[str, Any]] | None,
+        lengths: LengthFilter,
+    ) -> tuple[Any, Any | None]:
+        """Length-filtered datasets; each row keeps its position as ``example_index``."""
+        train = lengths.keep(train_rows, "train")
+        if not train:
+            raise ConfigError(
+                f"no training examples left ({len(lengths.dropped.get('train', []))} left out "
+                f"as longer than --max_length {lengths.max_length})",
+                hint="raise --max_length",
+            )
+        validation = None
+        if validation_rows is not None:
+            validation = lengths.keep(validation_rows, "validation")
+            if not validation:
+                raise ConfigError(
+                    "no validation examples left for checkpoint selection "
+                    f"({len(lengths.dropped.get('validation', []))} left out as longer than "
+                    f"--max_length {lengths.max_length})",
+                    hint="raise --max_length or --validation_conversations, or pass "
+                    "--validation_conversations 0 to keep the last step",
+                )
+        self._warn_dropped(lengths)
+        return _to_dataset(train), _to_dataset(validation) if validation is not None else None
+
+    def fit(self, trainer: Any, resume: str | None, *, log_context: dict[str, Any]) -> FitResult:
+        """Train; with validation on, the trainer ends holding the best checkpoint's weights."""
+        from transformers import PrinterCallback
+
+        timer = StepTimerCallback()
+        trainer.remove_callback(PrinterCallback)  # replaced by the rich bar and the log file
+        trainer.add_callback(timer)
+        trainer.add_callback(TrainingLogCallback(self.output_dir / LOG_FILE, **log_context))
+        if self.show_progress:
+            context = [f"{key} {value}" for key, value in log_context.items()]
+            label = " · ".join([self.method, self.config.task, self.config.model, *context])
+            trainer.add_callback(RichProgressCallback(label, console))
+        started = time.perf_counter()
+        output = trainer.train(resume_from_checkpoint=resume)
+        args, state = trainer.args, trainer.state
+        metric = _metric_key(args.metric_for_best_model) if args.load_best_model_at_end else None
+        evaluations = tuple(
+            {"step": entry.get("step"), "epoch": entry.get("epoch"), metric: entry[metric]}
+            for entry in state.log_history
+            if metric and metric in entry
+        )
+        fit = FitResult(
+            global_step=state.global_step,
+            epochs=float(state.epoch or 0.0),
+            metric=metric,
+            best_metric=state.best_metric if metric else None,
+            best_checkpoint=state.best_model_checkpoint if metric else None,
+            evaluations=evaluations,
+            train_loss=getattr(output, "training_loss", None),
+            train_runtime_s=time.perf_counter() - started,
+            step_seconds=tuple(timer.durations),
+        )
+        self.fits.append(fit)
+        return fit
+
+    def export(self, trainer: Any, directory: Path, *, base: ModelSource) -> None:
+        """Save the model the trainer holds (the selected checkpoint) as a plain checkpoint.
+
+        A LoRA adapter is saved under ``adapter/`` and merged into a copy of ``base``, so
+        the directory loads with transformers alone (and with vLLM).
+        """
+        from accelerate.utils import is_peft_model
+
+        if not is_peft_model(trainer.model):
+            trainer.save_model(str(directory))
+            return
+        adapter = directory / "adapter"
+        trainer.save_model(str(adapter))
+        if self.state.is_main_process:
+            _merge_adapter(base, adapter, directory, self.config.model_dtype)
+        self.state.wait_for_everyone()
+
+    # -- resumption and the record ------------------------------------------------------------
+
+    def resume_checkpoint(self) -> str | None:
+        """The checkpoint ``--resume_from_checkpoint`` names (``last``: the newest one), or
+        None for a fresh run, which must not overwrite a finished or checkpointed one."""
+        from transformers.trainer_utils import get_last_checkpoint
+
+        value = self.config.resume_from_checkpoint
+        previous = _read_record(self.output_dir / RECORD_FILE)
+        last = get_last_checkpoint(str(self.output_dir)) if self.output_dir.is_dir() else None
+        if value in (None, "", "false", "False"):
+            if previous and (previous.get("status") == "complete" or last):
+                raise ConfigError(
+                    f"{self.output_dir} already holds a training run",
+                    hint="continue it with --resume_from_checkpoint last, or pick another "
+                    "--output_dir",
+                )
+            return None
+        if previous and previous.get("data_identity") != self.config.data_identity():
+            raise ConfigError(
+                "cannot resume: the data selection differs from the run in "
+                f"{self.output_dir} ({previous.get('data_identity')})",
+                hint="resume with the same --task, --model, --conversations, splits, --seed "
+                "and --limit",
+            )
+        checkpoint = last if value in ("last", "true", "True") else value
+        if checkpoint is None or not Path(checkpoint).is_dir():
+            raise ConfigError(
+                f"no checkpoint to resume from in {self.output_dir}"
+                if checkpoint is None
+                else f"checkpoint {checkpoint} not found"
+            )
+        return checkpoint
+
+    def start_record(self, selection: DataSelection) -> None:
+        self.record = {
+            "act_bench_version": __version__,
+            "method": self.method,
+            "trainer": self.method,  # the leaderboard's approach id (sft, dpo-dist, irpo, act)
+            "conversations": self.config.conversations,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "status": "running",
+            "task": self.config.task,
+            "model": {**self.source.to_json(), "lora": _lora_json(self.config)},
+            "data_identity": self.config.data_identity(),
+            "data": selection.to_json(),
+            "config": self.config.to_dict(),
+            "config_hash": config_hash(self.config.data_identity() | _hyperparameters(self.config)),
+            "versions": _versions(),
+        }
+        self.write_record()
+
+    def write_record(self) -> None:
+        if self.state.is_main_process:
+            write_json_atomic(self.output_dir / RECORD_FILE, self.record)
+
+    def finish(self) -> TrainingResult:
+        self.record["status"] = "complete"
+        self.record["timings"] = {"total_s": round(time.perf_counter() - self.started, 3)}
+        self.write_record()
+        if self.state.is_main_process and self.show_progress:
+            selection = self.record.get("training", {}).get("selection", {})
+            if selection.get("best_checkpoint"):
+                console.print(
+                    f"selected {Path(selection['best_checkpoint']).name} "
+                    f"({selection['metric']} {selection['best_metric']:.4g}, best of "
+                    f"{len(selection['evaluations'])} validations)",
+                    highlight=False,
+                )
+            console.print(f"model: {self.output_dir} (score it with --model hf:{self.output_dir})")
+        return TrainingResult(self.output_dir, self.record)
+
+    def _describe(self, selection: DataSelection) -> None:
+        if not self.state.is_main_process or not self.show_progress:
+            return
+        train = selection.train
+        console.print(
+            f"training data: {len(train.turn_states)} turn states from "
+            f"{len(train.conversation_ids)} conversations of {self.config.task}/{train.split} "
+            f"({selection.data_source}, seed {selection.seed})",
+            highlight=False,
+        )
+        if train.split != "train":
+            console.print(
+                f"[yellow]note:[/] training on the {train.split} split, not train; "
+                "training_config.json records it",
+                highlight=False,
+            )
+        if selection.validation is not None:
+            held_out = (
+                " (held out from training)" if selection.validation_disjoint_from_train else ""
+            )
+            console.print(
+                f"validation: {len(selection.validation.turn_states)} turn states from "
+                f"{len(selection.validation.conversation_ids)} conversations of "
+                f"{selection.validation.split}{held_out}",
+                highlight=False,
+            )
+
+    def _warn_dropped(self, lengths: LengthFilter) -> None:
+        dropped = {name: len(ids) for name, ids in lengths.dropped.items() if ids}
+        if dropped and self.state.is_main_process:
+            console.print(
+                f"[yellow]note:[/] left out examples longer than --max_length "
+                f"{lengths.max_length}: {dropped} (listed in training_config.json)",
+                highlight=False,
+            )
+
+
+def _to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
+    from datasets import Dataset
+
+    return Dataset.from_list([{**row, EXAMPLE_INDEX: i} for i, row in enumerate(rows)])
+
+
+def _metric_key(metric: str | None) -> str:
+    metric = metric or "loss"
+    return metric if metric.startswith("eval_") else f"eval_{metric}"
+
+
+def _merge_adapter(base: ModelSource, adapter: Path, directory: Path, dtype: str | None) -> None:
+    from peft import PeftModel
+
+    model, tokenizer = load_policy(base, dtype)
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    merged.save_pretrained(str(directory))
+    tokenizer.save_pretrained(str(directory))
+    del model, merged
+    gc.collect()
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    import json
+
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+
+
+def _lora_json(config: Any) -> dict[str, Any] | None:
+    if not config.use_peft:
+        return None
+    return {
+        "r": config.lora_r,
+        "alpha": config.lora_alpha,
+        "dropout": config.lora_dropout,
+        "target_modules": config.lora_target_modules or "all-linear",
+    }
+
+
+def _hyperparameters(config: Any) -> dict[str, Any]:
+    """Config fields that change the trained weights (not paths, logging or progress)."""
+    ignored = {"output_dir", "logging_dir", "resume_from_checkpoint", "quiet", "disable_tqdm"}
+    return {k: v for k, v in config.to_dict().items() if k not in ignored and "log" not in k}
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions

@@ -1,0 +1,98 @@
+"""Throughput of the execution-match scorer on Spider's dev databases.
+
+Draws ``--pairs`` dev examples (seeded) whose database is present, makes one prediction per
+example, cycling through five kinds (the gold query itself, the gold query rewritten by
+sqlglot, its SELECT list reversed outside set operations, a wrong query: the first SELECT
+with LIMIT 1, and malformed SQL), and scores every pair twice:
+
+* ``execution_match`` (one call per pair: the gold and the predicted query both run in
+  the sandbox, each on a fresh read-only connection);
+* one :class:`ExecutionMatcher` per run, as evaluation uses it (each gold query runs once).
+
+Reports pairs/s and queries/s for each, and the share of pairs that match per kind.
+
+    python benchmarks/execution_throughput.py --data-dir ../shared/data --pairs 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+from act_bench.metrics.execution import ExecutionMatcher, execution_match
+from tasks.ambigsql.spider import SpiderLayout
+
+KINDS = ("identical", "rewritten", "columns_reversed", "wrong", "malformed")
+
+
+def _prediction(gold: str, kind: str) -> str:
+    if kind == "identical":
+        return gold
+    if kind == "malformed":
+        return gold.replace("SELECT", "SELEC", 1).replace("select", "selec", 1)
+    tree = sqlglot.parse_one(gold, read="sqlite")
+    if kind == "rewritten":
+        return tree.sql(dialect="sqlite", pretty=True)
+    select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
+    if kind == "columns_reversed":  # a set operation keeps its column order
+        if isinstance(tree, exp.Select):
+            tree.set("expressions", list(reversed(tree.expressions)))
+        return tree.sql(dialect="sqlite")
+    if select is not None:  # wrong: the first SELECT alone, one row
+        return select.copy().limit(1).sql(dialect="sqlite")
+    return gold
+
+
+def benchmark(spider_dir: Path, pairs: int, seed: int) -> dict[str, object]:
+    layout = SpiderLayout(spider_dir)
+    examples = [e for e in layout.read_examples("dev") if layout.has_database(e.db_id)]
+    chosen = random.Random(seed).sample(examples, min(pairs, len(examples)))
+    items = [
+        (kind, _prediction(e.query, kind), e.query, layout.database_path(e.db_id))
+        for kind, e in zip((KINDS[i % len(KINDS)] for i in range(len(chosen))), chosen, strict=True)
+    ]
+    started = time.perf_counter()
+    verdicts = [execution_match(pred, gold, db) for _, pred, gold, db in items]
+    plain_s = time.perf_counter() - started
+    matcher = ExecutionMatcher()
+    started = time.perf_counter()
+    for _, pred, gold, db in items:
+        matcher.match(pred, gold, db)
+    cached_s = time.perf_counter() - started
+    matched = Counter(kind for (kind, *_), verdict in zip(items, verdicts, strict=True) if verdict)
+    per_kind = Counter(kind for kind, *_ in items)
+    return {
+        "pairs": len(items),
+        "databases": len({db for *_, db in items}),
+        "execution_match": {
+            "seconds": round(plain_s, 3),
+            "pairs_per_s": round(len(items) / plain_s, 1),
+            "queries_per_s": round(2 * len(items) / plain_s, 1),
+        },
+        "matcher_with_gold_cache": {
+            "seconds": round(cached_s, 3),
+            "pairs_per_s": round(len(items) / cached_s, 1),
+        },
+        "match_rate_by_kind": {k: f"{matched[k]}/{per_kind[k]}" for k in KINDS},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=os.environ.get("ACT_BENCH_DATA", "../shared/data"))
+    parser.add_argument("--pairs", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(json.dumps(benchmark(Path(args.data_dir) / "spider", args.pairs, args.seed), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""The Abg-CoQA task plug-in, found through the ``act_bench.tasks`` entry point ``abg-coqa``."""
+
+from tasks.abg_coqa.task import AbgCoqaTask
+
+task = AbgCoqaTask()
+
+__all__ = ["AbgCoqaTask", "task"]

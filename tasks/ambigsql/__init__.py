@@ -1,0 +1,8 @@
+"""The AmbigSQL task plug-in (§4.1.3), found through the ``act_bench.tasks`` entry point
+``ambigsql``; ``tasks.ambigsql.builder`` builds the dataset from Spider (App. C)."""
+
+from tasks.ambigsql.task import AmbigSQLTask
+
+task = AmbigSQLTask()
+
+__all__ = ["AmbigSQLTask", "task"]

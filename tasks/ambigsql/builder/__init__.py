@@ -1,0 +1,14 @@
+"""Build AmbigSQL from Spider (App. C.1): generators, validation, splits and statistics."""
+
+from tasks.ambigsql.builder.build import BuildConfig, BuildResult, build_ambigsql, load_generator
+from tasks.ambigsql.builder.records import AmbiguityType, AmbiguousRequest, GenerationInput
+
+__all__ = [
+    "AmbiguityType",
+    "AmbiguousRequest",
+    "BuildConfig",
+    "BuildResult",
+    "GenerationInput",
+    "build_ambigsql",
+    "load_generator",
+]

@@ -1,0 +1,174 @@
+"""Data selection, rendering (as evaluation renders), length filtering and the JSONL caches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from act_bench.errors import ConfigError, DataError
+from act_bench.task import get_task
+from act_bench.types import Message, Role
+from baselines.data import (
+    ChatFormat,
+    LengthFilter,
+    PreferencePair,
+    append_jsonl,
+    prompt_fingerprint,
+    read_jsonl,
+    select_data,
+)
+
+PACIFIC = get_task("pacific")
+
+
+def _select(data_dir, **overrides):
+    arguments = dict(
+        data_dir=data_dir,
+        train_split="validation",
+        conversations=2,
+        validation_split="validation",
+        validation_conversations=2,
+        seed=0,
+    )
+    return select_data(PACIFIC, **(arguments | overrides))
+
+
+def test_selection_is_seeded_and_validation_is_held_out(tiny_data_dir: Path) -> None:
+    first, again, other = (
+        _select(tiny_data_dir),
+        _select(tiny_data_dir),
+        _select(tiny_data_dir, seed=1),
+    )
+    assert first.train.conversation_ids == again.train.conversation_ids
+    assert first.validation.conversation_ids == again.validation.conversation_ids
+    assert (first.train.conversation_ids, first.validation.conversation_ids) != (
+        other.train.conversation_ids,
+        other.validation.conversation_ids,
+    )
+    assert len(first.train.conversation_ids) == 2
+    assert not set(first.train.conversation_ids) & set(first.validation.conversation_ids)
+    assert first.validation_disjoint_from_train
+    # every turn of a selected conversation is an example
+    loaded = {c.id: c for c in PACIFIC.load("validation", tiny_data_dir)}
+    expected = sum(len(loaded[i].turn_states) for i in first.train.conversation_ids)
+    assert len(first.train.turn_states) == expected
+
+
+def test_selection_records_split_source_and_ids(tiny_data_dir: Path) -> None:
+    record = _select(tiny_data_dir, limit=3).to_json()
+    assert record["train"]["split"] == "validation"
+    assert record["data_source"] == str(tiny_data_dir)
+    assert record["train"]["turn_states"] == 3
+    assert record["validation_disjoint_from_train"] is True
+    json.dumps(record)  # serializable as is
+
+
+def test_all_and_no_validation_conversations(tiny_data_dir: Path) -> None:
+    assert (
+        _select(tiny_data_dir, validation_conversations=-1).validation.conversation_ids.__len__()
+        == 4
+    )
+    assert _select(tiny_data_dir, validation_conversations=0).validation is None
+
+
+def test_too_many_conversations_is_a_clear_error(tiny_data_dir: Path) -> None:
+    with pytest.raises(
+        ConfigError, match="--conversations 7 cannot be drawn from validation, which has 6"
+    ):
+        _select(tiny_data_dir, conversations=7)
+    with pytest.raises(ConfigError, match="minus the training conversations, which has 4"):
+        _select(tiny_data_dir, validation_conversations=5)
+
+
+def test_missing_train_split_names_file_and_download(tmp_path: Path, tiny_data_dir: Path) -> None:
+    with pytest.raises(DataError) as error:
+        _select(tiny_data_dir, train_split="train")
+    assert "train.json" in str(error.value)
+    assert "act-bench data download pacific" in error.value.hint
+
+
+def test_chat_rows_render_the_prompt_evaluation_renders(tiny_data_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from act_bench.backends.hf import HFBackend
+    from act_bench.backends.smollm2 import smollm2_path
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_path())
+    backend = HFBackend.from_model(_NoModel(), tokenizer, spec="tokenizer-only")
+    turn_state = _select(tiny_data_dir).train.turn_states[1]
+    row = ChatFormat.for_tokenizer(PACIFIC, tokenizer).sft_row(turn_state)
+    evaluated = backend.render(PACIFIC.render_messages(turn_state.prompt))
+    trained = tokenizer.apply_chat_template(
+        row["prompt"], tokenize=False, add_generation_prompt=True
+    )
+    assert trained == evaluated
+    full = tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
+    assert full.startswith(evaluated) and turn_state.gold_response in full[len(evaluated) :]
+
+
+def test_plain_format_without_a_chat_template(tiny_data_dir: Path) -> None:
+    turn_state = _select(tiny_data_dir).train.turn_states[0]
+    row = ChatFormat(PACIFIC, chat=False).preference_row(turn_state, "['100']", "['7']")
+    assert row["prompt"].endswith("Assistant:") and row["prompt"].startswith("System: ")
+    assert (row["chosen"], row["rejected"]) == (" ['100']", " ['7']")
+
+
+def test_length_filter_leaves_out_and_lists_overlong_rows(tiny_data_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from act_bench.backends.smollm2 import smollm2_path
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_path())
+    chat = ChatFormat.for_tokenizer(PACIFIC, tokenizer)
+    states = _select(tiny_data_dir).train.turn_states
+    rows = [chat.sft_row(ts) for ts in states]
+    lengths = [chat.token_length(tokenizer, r["prompt"], r["completion"]) for r in rows]
+    cut = sorted(lengths)[len(lengths) // 2]
+    kept = LengthFilter(tokenizer, chat, cut)
+    survivors = kept.keep(rows, "train")
+    assert len(survivors) == sum(n <= cut for n in lengths)
+    too_long = [row["turn_state_id"] for row, n in zip(rows, lengths, strict=True) if n > cut]
+    assert kept.dropped["train"] == too_long
+    assert kept.to_json()["dropped_overlong"] == {"train": len(rows) - len(survivors)}
+    # before paying for generated responses, prompts that leave no room are left out too
+    prompt_lengths = [chat.prompt_length(tokenizer, r["prompt"]) for r in rows]
+    fitting = kept.keep_prompts(states, "validation")
+    assert [ts.id for ts in fitting] == [
+        ts.id for ts, n in zip(states, prompt_lengths, strict=True) if n < cut
+    ]
+    assert len(kept.dropped["validation"]) == len(states) - len(fitting)
+
+
+def test_jsonl_cache_survives_a_half_written_line(tmp_path: Path) -> None:
+    path = tmp_path / "cache.jsonl"
+    pair = PreferencePair("t1", "win", "lose", {"chosen_from": "a"})
+    append_jsonl(path, [pair.to_json()])
+    with path.open("a") as handle:
+        handle.write('{"turn_state_id": "t2", "cho')  # killed mid-write
+    records = read_jsonl(path, required=("turn_state_id",))
+    assert [PreferencePair.from_json(r) for r in records] == [pair]
+    append_jsonl(path, [{"turn_state_id": "t3"}])
+    assert [r["turn_state_id"] for r in read_jsonl(path)] == ["t1", "t3"]
+
+
+def test_jsonl_cache_rejects_a_bad_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "cache.jsonl"
+    path.write_text('{"turn_state_id": "t1"}\n{"chosen": "x"}\n')
+    with pytest.raises(DataError, match="line 2.*turn_state_id"):
+        read_jsonl(path, required=("turn_state_id",))
+
+
+def test_prompt_fingerprint_changes_with_the_prompt() -> None:
+    one = [Message(Role.SYSTEM, "grounding"), Message(Role.USER, "question?")]
+    two = [Message(Role.SYSTEM, "grounding"), Message(Role.USER, "question!")]
+    assert prompt_fingerprint(one) == prompt_fingerprint(list(one))
+    assert prompt_fingerprint(one) != prompt_fingerprint(two)
+
+
+class _NoModel:
+    """Enough of a model for HFBackend.render (which only needs the tokenizer)."""
+
+    class generation_config:  # noqa: N801
+        eos_token_id = None

@@ -530,6 +530,59 @@ def train_act_command(ctx: typer.Context) -> None:
     _train("act", ctx)
 
 
+@data_app.command("build-preferences")
+@reports_errors
+def build_preferences_command(
+    task: Task = "pacific",
+    generator: Annotated[
+        str, typer.Option(help="Conditional generation model M of Alg. 1 (any model spec).")
+    ] = "smollm2",
+    action_labels: Annotated[
+        str, typer.Option(help="gold, or classifier:SPEC for pseudo-labels (§5.4).")
+    ] = "gold",
+    action_classifier: Annotated[
+        str, typer.Option(help="Classifier that judges whether y_l took the rejected action.")
+    ] = "heuristic",
+    conversations: Annotated[int, typer.Option(help="Conversations sampled with --seed.")] = 50,
+    split: Split = "train",
+    seed: Seed = 0,
+    data_dir: DataDir = None,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per y_l.")] = 64,
+    generator_shots: Annotated[
+        int, typer.Option(help="In-context conversations in M's control prompt (App. F).")
+    ] = 10,
+    output: Annotated[
+        str | None, typer.Option(help="JSONL file (default preferences/<task>-...jsonl).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Alg. 1: contrastive action pairs (y_w = r, y_l from M under the rejected action)."""
+    from baselines.act.preferences import PreferenceBuild
+
+    path, stats = PreferenceBuild(
+        task=task,
+        generator=generator,
+        action_labels=action_labels,
+        action_classifier=action_classifier,
+        conversations=conversations,
+        split=split,
+        seed=seed,
+        data_dir=data_dir,
+        max_new_tokens=max_new_tokens,
+        generator_shots=generator_shots,
+        output=output,
+    ).run(show_progress=not quiet)
+    summary = stats.to_json()
+    _print_metrics(
+        f"D_pref · {task} · {split}", {}, {k: v for k, v in summary.items() if isinstance(v, int)}
+    )
+    rate = summary["control_rate"]
+    console.print(
+        f"y_l takes the rejected action in {'n/a' if rate is None else f'{rate:.1%}'} of pairs; "
+        f"written to {path}"
+    )
+
+
 def _warn_if_sample(data_dir: str | None) -> None:
     from act_bench.data import resolve_data_dir
 

@@ -54,6 +54,8 @@ def main() -> None:
             "--per_device_train_batch_size", str(args.batch_size),
             "--max_new_tokens", str(args.max_new_tokens), "--gradient_checkpointing", "false",
             "--save_strategy", "no", "--quiet", "--preferences_cache", str(root / "dpref"),
+            # D_pref is not what is measured: one in-context conversation keeps M's prompt short
+            "--generator_shots", "1",
         ]  # fmt: skip
         if args.data_dir:
             common += ["--data_dir", args.data_dir]

@@ -268,3 +268,71 @@ def _build_batch(
             )
         )
     return built
+
+
+@dataclass(frozen=True, slots=True)
+class PreferenceBuild:
+    """``act-bench data build-preferences``: D_pref for a seeded sample of a split."""
+
+    task: str
+    generator: str
+    action_labels: str = GOLD_LABELS
+    action_classifier: str = "heuristic"
+    conversations: int = 50
+    split: str = "train"
+    seed: int = 0
+    data_dir: str | None = None
+    max_new_tokens: int = 64
+    temperature: float = 0.0
+    batch_size: int = 8
+    generator_shots: int = MAX_SHOTS
+    output: str | None = None
+
+    def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
+        from act_bench.backends import BackendOptions, load_backend
+        from act_bench.classifiers import load_classifier
+        from act_bench.progress import progress_bar
+        from act_bench.task import get_task
+        from baselines.data import select_data
+
+        task = get_task(self.task)
+        selection = select_data(
+            task, data_dir=self.data_dir, train_split=self.split,
+            conversations=self.conversations, validation_split=self.split,
+            validation_conversations=0, seed=self.seed,
+        )  # fmt: skip
+        options = BackendOptions(batch_size=self.batch_size)
+        classifier = load_classifier(
+            self.action_classifier, task=task, backend_options=options, seed=self.seed
+        )
+        annotator = None
+        if self.action_labels.startswith("classifier:"):
+            annotator = load_classifier(
+                self.action_labels.removeprefix("classifier:"),
+                task=task, backend_options=options, seed=self.seed,
+            )  # fmt: skip
+        path = Path(
+            self.output
+            or f"preferences/{self.task}-{self.split}-c{self.conversations}-s{self.seed}.jsonl"
+        )
+        states = selection.train.turn_states
+        with progress_bar("D_pref", total=len(states), enabled=show_progress) as advance:
+            _, stats = build_preferences(
+                states,
+                task=task,
+                generator=load_backend(self.generator, options),
+                classifier=classifier,
+                cache=path,
+                sampling=SamplingParams(
+                    max_new_tokens=self.max_new_tokens,
+                    temperature=self.temperature,
+                    seed=self.seed,
+                ),
+                annotator=annotator,
+                action_labels=self.action_labels,
+                batch_size=self.batch_size,
+                seed=self.seed,
+                generator_shots=self.generator_shots,
+                on_batch=advance,
+            )
+        return path, stats

@@ -108,3 +108,44 @@ def test_control_style_strips_only_a_leading_label():
     style = ControlStyle(Action.ANSWER)
     assert style.final_utterance("Assistant: Assistant: 42") == "42"
     assert style.final_utterance("The Assistant: is here") == "The Assistant: is here"
+
+
+def test_build_preferences_command_writes_the_cache_and_reports_the_rate(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from act_bench.cli import app
+
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+    output = tmp_path / "dpref.jsonl"
+    args = ["data", "build-preferences", "--task", "pacific", "--generator", "scripted",
+            "--conversations", "2", "--split", "validation", "--generator-shots", "1",
+            "--output", str(output), "--quiet"]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in output.read_text().splitlines()]
+    assert records and {r["generator"] for r in records} == {"scripted"}
+    assert "y_l takes the rejected action in" in result.output
+
+
+@pytest.mark.slow
+def test_alg1_with_the_embedded_model_as_generator(tmp_path):
+    """Alg. 1 on 3 turn states with SmolLM2 as M; the control rate is reported, not asserted
+    high (a 135M model often ignores the instruction)."""
+    from act_bench.backends import load_backend
+    from act_bench.backends.base import BackendOptions
+    from act_bench.classifiers.heuristic import HeuristicClassifier
+
+    states = task.load("validation", None)[0].turn_states[:3]
+    examples, stats = build_preferences(
+        states,
+        task=task,
+        generator=load_backend("smollm2", BackendOptions(batch_size=3)),
+        classifier=HeuristicClassifier(),
+        cache=tmp_path / "pref.jsonl",
+        sampling=SamplingParams(max_new_tokens=24, seed=0),
+        generator_shots=1,
+    )
+    assert len(examples) == 3 and stats.generated == 3
+    assert all(e.rejected.strip() for e in examples)
+    assert 0.0 <= stats.control_rate <= 1.0
+    print(f"control rate with smollm2 as M: {stats.control_rate:.2f}")

@@ -228,7 +228,7 @@ class IRPORun(TrainingRun[IRPOConfig]):
     def run(self) -> Any:
         resuming = self._check_resume()
         selection = self.select()
-        self.start_record(selection)
+        self.start_record(selection, fresh=not resuming)
         source = self.source
         summaries: list[dict[str, Any]] = []
         for iteration in range(1, self.config.iterations + 1):

@@ -138,7 +138,7 @@ class TrainingRun(Generic[ConfigT]):
     def run(self) -> TrainingResult:
         resume = self.resume_checkpoint()
         selection = self.select()
-        self.start_record(selection)
+        self.start_record(selection, fresh=resume is None)
         model, tokenizer = load_policy(self.source, self.config.model_dtype)
         data = self.build_data(selection, tokenizer)
         self.record["data"].update(data.record)
@@ -284,7 +284,11 @@ class TrainingRun(Generic[ConfigT]):
             )
         return checkpoint
 
-    def start_record(self, selection: DataSelection) -> None:
+    def start_record(self, selection: DataSelection, *, fresh: bool = True) -> None:
+        """Write training_config.json as the run starts; a fresh run also starts a fresh
+        training log (a resumed one appends to it)."""
+        if fresh and self.state.is_main_process:
+            (self.output_dir / LOG_FILE).unlink(missing_ok=True)
         self.record = {
             "act_bench_version": __version__,
             "method": self.method,

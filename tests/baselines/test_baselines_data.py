@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from act_bench.errors import ConfigError, DataError
+from act_bench.prompting import build_styled_prompt, get_prompt_style
 from act_bench.task import get_task
 from act_bench.types import Message, Role
 from baselines.data import (
@@ -99,7 +100,9 @@ def test_chat_rows_render_the_prompt_evaluation_renders(tiny_data_dir: Path) -> 
     backend = HFBackend.from_model(_NoModel(), tokenizer, spec="tokenizer-only")
     turn_state = _select(tiny_data_dir).train.turn_states[1]
     row = ChatFormat.for_tokenizer(PACIFIC, tokenizer).sft_row(turn_state)
-    evaluated = backend.render(PACIFIC.render_messages(turn_state.prompt))
+    # what `act-bench eval` renders: the standard prompt style with no shots, then the template
+    eval_renderer = build_styled_prompt(PACIFIC, get_prompt_style("standard"))
+    evaluated = backend.render(eval_renderer(turn_state.prompt))
     trained = tokenizer.apply_chat_template(
         row["prompt"], tokenize=False, add_generation_prompt=True
     )

@@ -139,7 +139,6 @@ class PairCache:
         key = {"task": task, "strong": strong.to_json(), "weak": weak.to_json()}
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
         self.path = Path(directory) / f"{task}-{digest}.jsonl"
-        self.key = key
 
     def load(self) -> dict[tuple[str, str], PreferencePair]:
         records = read_jsonl(self.path, required=("turn_state_id", "prompt_sha", "chosen"))

@@ -23,6 +23,12 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from trl import DPOConfig
+
+from baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from baselines.common.run import TrainingData, TrainingRun
+from baselines.common.trainer import PreferenceTrainer
+
 METHODS = ("sft", "dpo")
 
 
@@ -43,7 +49,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.child, args)))
         return
-    rows = [run_child(method, sys.argv[1:]) for method in args.methods]
+    rows = []
+    for method in args.methods:
+        rows.append(run_child(method, sys.argv[1:]))
+        print(json.dumps(rows[-1]), flush=True)  # each as it finishes
     report(rows)
 
 
@@ -57,6 +66,7 @@ def run_child(method: str, argv: list[str]) -> dict[str, Any]:
 
 def measure(method: str, args: argparse.Namespace) -> dict[str, Any]:
     from baselines.common.config import parse_config
+    from baselines.sft import SFTBaselineConfig, SFTRun
 
     with tempfile.TemporaryDirectory() as output_dir:
         argv = [
@@ -76,11 +86,9 @@ def measure(method: str, args: argparse.Namespace) -> dict[str, Any]:
         if args.data_dir:
             argv += ["--data_dir", args.data_dir]
         if method == "sft":
-            from baselines.sft import SFTBaselineConfig, SFTRun
-
             run = SFTRun(parse_config(SFTBaselineConfig, argv))
         else:
-            run = _dpo_run_class()(parse_config(_dpo_config_class(), argv))
+            run = BenchmarkDPORun(parse_config(BenchmarkDPOConfig, argv))
         result = run.run()
     durations = list(run.fits[-1].step_seconds)
     import torch
@@ -102,42 +110,26 @@ def measure(method: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _dpo_config_class() -> type:
-    from trl import DPOConfig
-
-    from baselines.common.config import PreferenceArguments, TaskTrainingArguments
-
-    @dataclass
-    class BenchmarkDPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
-        method_name = "dpo-benchmark"
-
-    return BenchmarkDPOConfig
+@dataclass
+class BenchmarkDPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
+    method_name = "dpo-benchmark"
 
 
-def _dpo_run_class() -> type:
-    from baselines.common.run import TrainingData, TrainingRun
-    from baselines.common.trainer import PreferenceTrainer
+class BenchmarkDPORun(TrainingRun):
+    """DPO on (gold response, the next turn's gold response) pairs: no generation."""
 
-    class BenchmarkDPORun(TrainingRun):
-        """DPO on (gold response, the next turn's gold response) pairs: no generation."""
+    method = "dpo-benchmark"
+    trainer_class = PreferenceTrainer
 
-        method = "dpo-benchmark"
-        trainer_class = PreferenceTrainer
-
-        def build_data(self, selection: Any, tokenizer: Any) -> TrainingData:
-            chat = self.chat_format(tokenizer)
-            states = selection.train.turn_states
-            rows = [
-                chat.preference_row(
-                    ts, ts.gold_response, states[(i + 1) % len(states)].gold_response
-                )
-                for i, ts in enumerate(states)
-            ]
-            lengths = self.length_filter(tokenizer)
-            train, _ = self.datasets(rows, None, lengths)
-            return TrainingData(train, None, {"train_examples": len(train)})
-
-    return BenchmarkDPORun
+    def build_data(self, selection: Any, tokenizer: Any) -> TrainingData:
+        chat = self.chat_format(tokenizer)
+        states = selection.train.turn_states
+        rows = [
+            chat.preference_row(ts, ts.gold_response, states[(i + 1) % len(states)].gold_response)
+            for i, ts in enumerate(states)
+        ]
+        train, _ = self.datasets(rows, None, self.length_filter(tokenizer))
+        return TrainingData(train, None, {"train_examples": len(train)})
 
 
 def report(rows: list[dict[str, Any]]) -> None:

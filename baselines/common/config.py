@@ -180,10 +180,6 @@ class TaskTrainingArguments:
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be positive, got {self.limit}")
 
-    @property
-    def validates(self) -> bool:
-        return self.validation_conversations != 0
-
     def data_identity(self) -> dict[str, Any]:
         """The fields that decide which examples a run trains and selects on; a resumed run
         must agree with the run it continues on all of them."""

@@ -143,7 +143,7 @@ def report(rows: list[dict[str, Any]]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*(str(row[c]) for c in [col.header for col in table.columns]))
-    Console().print(table)
+    Console(width=140).print(table)
     print(json.dumps(rows, indent=2))
 
 

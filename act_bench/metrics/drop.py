@@ -42,11 +42,14 @@ import numbers
 import re
 import string
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 Answer = str | float | int | Sequence[str | float | int] | None
+DropMode = Literal["act", "pacific"]
+DROP_MODES: tuple[DropMode, ...] = ("act", "pacific")
 
 # Order matters: the official ``scale_to_num`` tests the words in this order, by substring.
 SCALE_MULTIPLIERS: tuple[tuple[str, float], ...] = (
@@ -321,8 +324,15 @@ def drop_f1(
     gold_scale: str = "",
     prediction_scale: str | None = None,
     answer_type: str | None = None,
+    mode: DropMode = "pacific",
 ) -> float:
-    """PACIFIC's DROP F1 of one answer, in [0, 1] (``TaTQAEmAndF1.__call__``; App. D).
+    """DROP F1 of one answer, in [0, 1], as PACIFIC's evaluator or the ACT authors compute it.
+
+    ``mode="pacific"`` (the default) is PACIFIC's ``TaTQAEmAndF1.__call__``, described
+    below. ``mode="act"`` is the ACT authors' ``get_metrics`` F1 on the raw inputs
+    (:func:`act_bench.metrics.drop_act.act_drop_f1`): ``gold_scale``,
+    ``prediction_scale`` and ``answer_type`` play no part there, a text is one span, a
+    list several, and None (no answer at all) scores 0.
 
     ``prediction`` and ``gold`` are each a text, a number, or a list of spans (strings or
     numbers); a text is read by :func:`parse_prediction`, on either side, so a gold
@@ -342,6 +352,14 @@ def drop_f1(
 
     An empty prediction or gold scores 0, as in the official evaluator.
     """
+    if mode == "act":
+        from act_bench.metrics.drop_act import act_drop_f1  # it builds on this module
+
+        if prediction is None or gold is None:
+            return 0.0
+        return act_drop_f1(prediction, gold)
+    if mode != "pacific":
+        raise ValueError(f"unknown DROP F1 mode {mode!r}; known: {', '.join(DROP_MODES)}")
     predicted_spans = _answer_spans(prediction)
     gold_spans = _answer_spans(gold)
     if not any(span.strip() for span in predicted_spans) or not any(

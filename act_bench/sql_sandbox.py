@@ -1,6 +1,9 @@
 """Run untrusted, model-written SQL against a SQLite database without letting it do harm.
 
-Execution match (§4.1.3, App. D) runs whatever SQL a policy wrote. Every query gets its own
+Execution match (§4.1.3, App. D) runs whatever SQL a policy wrote. :func:`run_query` and
+:func:`run_queries` run it in a separate worker process (:mod:`act_bench.sql_worker`),
+so that nothing a query does (a C function that never returns, an allocation of many
+gigabytes) can stall or kill the evaluation. Inside the worker every query gets its own
 connection, opened and closed around it, with these guards, each enough on its own for
 what it covers and together defence in depth:
 
@@ -13,14 +16,26 @@ what it covers and together defence in depth:
    action; only reading tables and columns, ``SELECT``, recursive CTEs and functions are
    allowed. Everything else (``ATTACH``, writes, ``PRAGMA``, temporary tables, transactions)
    is denied, and so are the functions of :data:`DENIED_FUNCTIONS` (``load_extension``).
-   This also covers a write hidden behind a CTE (``WITH x AS (...) INSERT ...``).
+   This also covers a write hidden behind a CTE (``WITH x AS (...) INSERT ...``). The JSON
+   table-valued functions (``json_each``, ``json_tree``) are connected by trusted code
+   before the authorizer is installed: connecting them declares a virtual table, which
+   the authorizer would deny.
 4. **Limits.** ``SQLITE_LIMIT_ATTACHED`` is 0 (no database can be attached at all);
    strings and blobs are capped (``randomblob(2e9)`` fails instead of allocating), and so
-   is the length of the SQL text.
+   is the length of the SQL text. Temporary storage (sorts, materialized subqueries) is
+   kept in memory (``PRAGMA temp_store=MEMORY``, set before the authorizer), so it never
+   writes files and counts against the memory caps of guard 7.
 5. **Time.** A progress handler interrupts the statement once its deadline passes (an
    endless recursive CTE, a ten-way cross join); it runs inside SQLite's VM, so it also
-   stops work done while rows are fetched.
-6. **Rows.** At most ``max_rows`` rows are fetched; a query that returns more is stopped.
+   stops work done while rows are fetched. One expensive function call never yields to
+   it (``instr`` over megabyte strings), so the worker is also killed once the deadline
+   plus a short grace has passed.
+6. **Rows and bytes.** At most ``max_rows`` rows are fetched, and at most
+   ``max_result_bytes`` bytes of Python objects in all; a query that returns more is
+   stopped.
+7. **Memory.** The worker runs under an address-space cap (``RLIMIT_AS``) and SQLite's own
+   heap limit (``PRAGMA hard_heap_limit``), both process-wide, which is one more reason the
+   worker is a process of its own. A query that needs more ends as ``memory_limit``.
 
 Errors never escape: :func:`run_query` returns a :class:`QueryOutcome` whose ``error`` says
 what happened and ``status`` classifies it.
@@ -31,13 +46,18 @@ from __future__ import annotations
 import enum
 import re
 import sqlite3
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 # Functions a query may not call even though SQLite may provide them.
 DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer"})
+# Table-valued functions a query may use; connected before the authorizer (guard 3).
+TABLE_VALUED_FUNCTIONS = ("json_each", "json_tree")
 
 _ALLOWED_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
@@ -58,18 +78,30 @@ class QueryStatus(enum.StrEnum):
     REFUSED = "refused"  # not a read-only query, or denied by the authorizer
     TIMEOUT = "timeout"
     ROW_LIMIT = "row_limit"
+    MEMORY_LIMIT = "memory_limit"  # SQLite's heap, the worker's address space, result bytes
     SQL_ERROR = "sql_error"  # invalid SQL, unknown table, a runtime error
     DATABASE_MISSING = "database_missing"
 
 
 @dataclass(frozen=True, slots=True)
 class SandboxLimits:
-    """Bounds on one query. ``timeout_s`` covers executing and fetching."""
+    """Bounds on one query. ``timeout_s`` covers executing and fetching.
+
+    ``max_memory_bytes`` caps the worker process's address space; SQLite's own heap is
+    capped at half of it, so that SQLite fails cleanly before the process runs out.
+    ``max_result_bytes`` caps the Python objects of all fetched rows together.
+    """
 
     timeout_s: float = 5.0
     max_rows: int = 100_000
     max_value_bytes: int = 10_000_000
     max_sql_bytes: int = 100_000
+    max_result_bytes: int = 100_000_000
+    max_memory_bytes: int = 1_000_000_000
+
+    @property
+    def sqlite_heap_bytes(self) -> int:
+        return self.max_memory_bytes // 2
 
 
 DEFAULT_LIMITS = SandboxLimits()
@@ -87,6 +119,34 @@ class QueryOutcome:
     @property
     def ok(self) -> bool:
         return self.status is QueryStatus.OK
+
+
+def run_query(
+    db_path: str | Path, sql: str, limits: SandboxLimits = DEFAULT_LIMITS
+) -> QueryOutcome:
+    """Execute ``sql`` on ``db_path`` in a sandbox worker; never raises for a bad query."""
+    return run_queries(db_path, [sql], limits)[0]
+
+
+def run_queries(
+    db_path: str | Path, sqls: Sequence[str], limits: SandboxLimits = DEFAULT_LIMITS
+) -> list[QueryOutcome]:
+    """Execute each of ``sqls`` on ``db_path`` in a sandbox worker, in one round trip.
+
+    Each query has its own deadline, connection and limits; one outcome per query.
+    """
+    # Imported here: the worker process imports this module for the guards below.
+    from act_bench.sql_worker import default_pool
+
+    return default_pool().run(Path(db_path), sqls, limits)
+
+
+def run_queries_in_process(
+    db_path: str | Path, sqls: Sequence[str], limits: SandboxLimits = DEFAULT_LIMITS
+) -> list[QueryOutcome]:
+    """Guards 1-6 in the calling process, without a worker: for the worker itself, and to
+    measure what the worker costs. Not for untrusted SQL in the evaluating process."""
+    return [execute_query(db_path, sql, limits) for sql in sqls]
 
 
 def _authorize(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
@@ -118,6 +178,9 @@ def open_read_only(db_path: Path, limits: SandboxLimits = DEFAULT_LIMITS) -> sql
         connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limits.max_value_bytes)
         connection.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, limits.max_sql_bytes)
+        connection.execute("PRAGMA temp_store = MEMORY")
+        for function in TABLE_VALUED_FUNCTIONS:
+            connection.execute(f"SELECT 1 FROM {function}('[]')").fetchall()
         connection.set_authorizer(_authorize)
         connection.text_factory = lambda raw: raw.decode(errors="ignore")
     except BaseException:
@@ -126,10 +189,10 @@ def open_read_only(db_path: Path, limits: SandboxLimits = DEFAULT_LIMITS) -> sql
     return connection
 
 
-def run_query(
+def execute_query(
     db_path: str | Path, sql: str, limits: SandboxLimits = DEFAULT_LIMITS
 ) -> QueryOutcome:
-    """Execute ``sql`` on ``db_path`` inside the sandbox; never raises for a bad query."""
+    """Guards 1-6 around one query, in this process; never raises for a bad query."""
     started = time.monotonic()
     path = Path(db_path)
     if not path.is_file():
@@ -154,7 +217,10 @@ def run_query(
         return QueryOutcome(QueryStatus.SQL_ERROR, error=f"cannot open database: {error}")
     connection.set_progress_handler(past_deadline, _PROGRESS_EVERY)
     try:
-        rows, status = _fetch(connection, sql, limits.max_rows)
+        rows, status = _fetch(connection, sql, limits)
+    except MemoryError:
+        status = QueryStatus.MEMORY_LIMIT
+        return QueryOutcome(status, error=memory_message(limits), elapsed_s=_since(started))
     except sqlite3.DatabaseError as error:
         status = _classify(error, timed_out)
         return QueryOutcome(
@@ -165,23 +231,35 @@ def run_query(
     finally:
         connection.close()
     if status is QueryStatus.ROW_LIMIT:
-        return QueryOutcome(
-            status,
-            error=f"the query returned more than {limits.max_rows} rows",
-            elapsed_s=_since(started),
-        )
+        error = f"the query returned more than {limits.max_rows} rows"
+        return QueryOutcome(status, error=error, elapsed_s=_since(started))
+    if status is QueryStatus.MEMORY_LIMIT:
+        error = f"the query returned more than {limits.max_result_bytes} bytes"
+        return QueryOutcome(status, error=error, elapsed_s=_since(started))
     return QueryOutcome(QueryStatus.OK, rows=rows, elapsed_s=_since(started))
 
 
+def memory_message(limits: SandboxLimits) -> str:
+    return f"the query needed more than {limits.max_memory_bytes} bytes of memory"
+
+
+def timeout_message(limits: SandboxLimits) -> str:
+    return f"the query ran longer than {limits.timeout_s:g} s and was stopped"
+
+
 def _fetch(
-    connection: sqlite3.Connection, sql: str, max_rows: int
+    connection: sqlite3.Connection, sql: str, limits: SandboxLimits
 ) -> tuple[tuple[tuple[Any, ...], ...] | None, QueryStatus]:
     cursor = connection.execute(sql)
     rows: list[tuple[Any, ...]] = []
+    result_bytes = 0
     while batch := cursor.fetchmany(_FETCH_BATCH):
         rows.extend(batch)
-        if len(rows) > max_rows:
+        if len(rows) > limits.max_rows:
             return None, QueryStatus.ROW_LIMIT
+        result_bytes += sum(map(sys.getsizeof, chain.from_iterable(batch)))
+        if result_bytes > limits.max_result_bytes:
+            return None, QueryStatus.MEMORY_LIMIT
     return tuple(rows), QueryStatus.OK
 
 
@@ -195,7 +273,7 @@ def _classify(error: sqlite3.DatabaseError, timed_out: bool) -> QueryStatus:
 
 def _message(status: QueryStatus, error: Exception, limits: SandboxLimits) -> str:
     if status is QueryStatus.TIMEOUT:
-        return f"the query ran longer than {limits.timeout_s:g} s and was stopped"
+        return timeout_message(limits)
     return str(error)
 
 

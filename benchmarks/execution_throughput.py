@@ -3,13 +3,16 @@
 Draws ``--pairs`` dev examples (seeded) whose database is present, makes one prediction per
 example, cycling through five kinds (the gold query itself, the gold query rewritten by
 sqlglot, its SELECT list reversed outside set operations, a wrong query: the first SELECT
-with LIMIT 1, and malformed SQL), and scores every pair twice:
+with LIMIT 1, and malformed SQL), and scores every pair in two ways:
 
-* ``execution_match`` (one call per pair: the gold and the predicted query both run in
-  the sandbox, each on a fresh read-only connection);
-* one :class:`ExecutionMatcher` per run, as evaluation uses it (each gold query runs once).
+* ``execution_match`` (a fresh matcher per pair: the gold and the predicted query both run
+  in the sandbox, each on a fresh read-only connection, in one round trip);
+* one :class:`ExecutionMatcher` per run, as evaluation uses it (each gold query runs once);
 
-Reports pairs/s and queries/s for each, and the share of pairs that match per kind.
+each twice: in the sandbox worker process (what evaluation does) and in this process
+(``run_queries_in_process``, the sandbox before it had a worker), and checks that both
+give the same verdict on every pair. Reports pairs/s for each, the worker's share of the
+in-process rate, and the share of pairs that match per kind.
 
     python benchmarks/execution_throughput.py --data-dir ../shared/data --pairs 400
 """
@@ -27,7 +30,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from act_bench.metrics.execution import ExecutionMatcher, execution_match
+from act_bench.metrics.execution import ExecutionMatcher, QueryRunner
+from act_bench.sql_sandbox import run_queries, run_queries_in_process
 from tasks.ambigsql.spider import SpiderLayout
 
 KINDS = ("identical", "rewritten", "columns_reversed", "wrong", "malformed")
@@ -51,6 +55,33 @@ def _prediction(gold: str, kind: str) -> str:
     return gold
 
 
+Item = tuple[str, str, str, Path]
+
+
+def _score(items: list[Item], runner: QueryRunner, shared: bool) -> tuple[list[bool], float]:
+    """Verdicts and seconds; ``shared``: one matcher for all pairs (gold results cached)."""
+    matcher = ExecutionMatcher(runner=runner)
+    started = time.perf_counter()
+    verdicts = []
+    for _, pred, gold, db in items:
+        scorer = matcher if shared else ExecutionMatcher(runner=runner)
+        verdicts.append(scorer.match(pred, gold, db).match)
+    return verdicts, time.perf_counter() - started
+
+
+def _rates(items: list[Item], shared: bool) -> tuple[dict[str, object], list[bool]]:
+    run_queries(items[0][3], ["SELECT 1"])  # start the worker outside the timing
+    in_process, in_process_s = _score(items, run_queries_in_process, shared)
+    worker, worker_s = _score(items, run_queries, shared)
+    rates = {
+        "in_process_pairs_per_s": round(len(items) / in_process_s, 1),
+        "worker_pairs_per_s": round(len(items) / worker_s, 1),
+        "worker_share_of_in_process": round(in_process_s / worker_s, 3),
+        "same_verdicts": in_process == worker,
+    }
+    return rates, worker
+
+
 def benchmark(spider_dir: Path, pairs: int, seed: int) -> dict[str, object]:
     layout = SpiderLayout(spider_dir)
     examples = [e for e in layout.read_examples("dev") if layout.has_database(e.db_id)]
@@ -59,28 +90,15 @@ def benchmark(spider_dir: Path, pairs: int, seed: int) -> dict[str, object]:
         (kind, _prediction(e.query, kind), e.query, layout.database_path(e.db_id))
         for kind, e in zip((KINDS[i % len(KINDS)] for i in range(len(chosen))), chosen, strict=True)
     ]
-    started = time.perf_counter()
-    verdicts = [execution_match(pred, gold, db) for _, pred, gold, db in items]
-    plain_s = time.perf_counter() - started
-    matcher = ExecutionMatcher()
-    started = time.perf_counter()
-    for _, pred, gold, db in items:
-        matcher.match(pred, gold, db)
-    cached_s = time.perf_counter() - started
+    plain, verdicts = _rates(items, shared=False)
+    cached, _ = _rates(items, shared=True)
     matched = Counter(kind for (kind, *_), verdict in zip(items, verdicts, strict=True) if verdict)
     per_kind = Counter(kind for kind, *_ in items)
     return {
         "pairs": len(items),
         "databases": len({db for *_, db in items}),
-        "execution_match": {
-            "seconds": round(plain_s, 3),
-            "pairs_per_s": round(len(items) / plain_s, 1),
-            "queries_per_s": round(2 * len(items) / plain_s, 1),
-        },
-        "matcher_with_gold_cache": {
-            "seconds": round(cached_s, 3),
-            "pairs_per_s": round(len(items) / cached_s, 1),
-        },
+        "execution_match": plain,
+        "matcher_with_gold_cache": cached,
         "match_rate_by_kind": {k: f"{matched[k]}/{per_kind[k]}" for k in KINDS},
     }
 

@@ -11,10 +11,11 @@ module is our implementation of the rules of Spider's test-suite evaluator
    ``YEAR(CURDATE())`` becomes 2020 (``replace_cur_year``), and every ``DISTINCT`` keyword
    is removed from both (``remove_distinct``; ``keep_distinct=True`` keeps them, the
    evaluator's ``--keep_distinct``).
-2. Both run in the sandbox of :mod:`act_bench.sql_sandbox` (read-only, authorizer, time
-   and row limits). A gold query that fails makes the item a non-match with its error
-   recorded (the official script asserts instead); a prediction that fails, or is not
-   SQL at all, is a non-match with its error recorded.
+2. Both run in the sandbox of :mod:`act_bench.sql_sandbox` (a killable worker process;
+   read-only, authorizer, time, row and memory limits), as one round trip to the worker
+   when the gold result is not cached yet. A gold query that fails makes the item a
+   non-match with its error recorded (the official script asserts instead); a
+   prediction that fails, or is not SQL at all, is a non-match with its error recorded.
 3. The results are compared as bags of rows (``result_eq``): two empty results match;
    otherwise the row and column counts must agree, and some permutation of the
    prediction's columns must make its rows equal to the gold rows as a multiset, or as a
@@ -32,14 +33,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from act_bench.sql_sandbox import DEFAULT_LIMITS, QueryOutcome, SandboxLimits, run_query
+from act_bench.sql_sandbox import DEFAULT_LIMITS, QueryOutcome, SandboxLimits, run_queries
 
 Row = tuple[Any, ...]
+# Runs queries on one database, one outcome each: the sandbox worker, or (to measure what
+# the worker costs) ``run_queries_in_process``.
+QueryRunner = Callable[[str | Path, Sequence[str], SandboxLimits], list[QueryOutcome]]
 
 _SPACED_OPERATORS = (("> =", ">="), ("< =", "<="), ("! =", "!="))
 _CURRENT_YEAR = re.compile(r"YEAR\s*\(\s*CURDATE\s*\(\s*\)\s*\)\s*", re.IGNORECASE)
@@ -173,10 +177,15 @@ class ExecutionMatcher:
     """
 
     def __init__(
-        self, *, limits: SandboxLimits = DEFAULT_LIMITS, keep_distinct: bool = False
+        self,
+        *,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        keep_distinct: bool = False,
+        runner: QueryRunner = run_queries,
     ) -> None:
         self.limits = limits
         self.keep_distinct = keep_distinct
+        self.runner = runner
         self._gold: dict[tuple[str, str], QueryOutcome] = {}
 
     def match(self, pred_sql: str | None, gold_sql: str, db_path: str | Path) -> ExecutionMatch:
@@ -184,12 +193,11 @@ class ExecutionMatcher:
         ordered = order_matters(gold_text)
         if pred_sql is None or not pred_sql.strip():
             return ExecutionMatch(False, ordered, pred_error="no SQL query in the response")
-        gold = self._run_gold(str(db_path), gold_text)
+        pred_text = normalize_query(pred_sql, keep_distinct=self.keep_distinct)
+        gold, pred = self._run_pair(str(db_path), gold_text, pred_text)
         if not gold.ok:
             return ExecutionMatch(False, ordered, gold_error=gold.error)
         assert gold.rows is not None
-        pred_text = normalize_query(pred_sql, keep_distinct=self.keep_distinct)
-        pred = run_query(db_path, pred_text, self.limits)
         if not pred.ok:
             return ExecutionMatch(False, ordered, pred_error=pred.error, gold_rows=len(gold.rows))
         assert pred.rows is not None
@@ -200,11 +208,16 @@ class ExecutionMatcher:
             gold_rows=len(gold.rows),
         )
 
-    def _run_gold(self, db_path: str, gold_text: str) -> QueryOutcome:
+    def _run_pair(
+        self, db_path: str, gold_text: str, pred_text: str
+    ) -> tuple[QueryOutcome, QueryOutcome]:
+        """The gold and predicted outcomes; an uncached gold query shares the round trip."""
         key = (db_path, gold_text)
-        if key not in self._gold:
-            self._gold[key] = run_query(db_path, gold_text, self.limits)
-        return self._gold[key]
+        if key in self._gold:
+            return self._gold[key], self.runner(db_path, [pred_text], self.limits)[0]
+        gold, pred = self.runner(db_path, [gold_text, pred_text], self.limits)
+        self._gold[key] = gold
+        return gold, pred
 
 
 def execution_match_result(

@@ -150,14 +150,19 @@ def test_order_is_detected_as_the_evaluator_does():
     assert normalize_query("SELECT a FROM t WHERE x ! = 1") == "SELECT a FROM t WHERE x != 1"
 
 
-def test_matcher_runs_each_gold_query_once(db, monkeypatch):
-    import act_bench.metrics.execution as execution
+def test_matcher_runs_each_gold_query_once(db):
+    from act_bench.sql_sandbox import run_queries
 
-    calls = []
-    real = execution.run_query
-    monkeypatch.setattr(execution, "run_query", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
-    matcher = ExecutionMatcher()
+    round_trips = []
+
+    def counting(db_path, sqls, limits):
+        round_trips.append(list(sqls))
+        return run_queries(db_path, sqls, limits)
+
+    matcher = ExecutionMatcher(runner=counting)
     gold = "SELECT name FROM person"
-    for pred in ("SELECT name FROM person AS p", "SELECT id FROM person", "SELECT age FROM person"):
-        matcher.match(pred, gold, db)
-    assert calls.count(gold) == 1 and len(calls) == 4
+    preds = ("SELECT name FROM person AS p", "SELECT id FROM person", "SELECT age FROM person")
+    verdicts = [matcher.match(pred, gold, db).match for pred in preds]
+    assert verdicts == [True, False, False]
+    # the first pair shares one round trip; later ones send the prediction alone
+    assert round_trips == [[gold, preds[0]], [preds[1]], [preds[2]]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 import warnings
@@ -21,8 +22,9 @@ from act_bench.backends import (
 )
 from act_bench.classifiers import load_classifier
 from act_bench.data import resolve_data_dir
+from act_bench.data_source import DataSource, fingerprint, recording_reads
 from act_bench.episode import Episode, episodes_for, simulate_trajectories
-from act_bench.errors import ConfigError
+from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import metric_counts
 from act_bench.progress import progress_bar
 from act_bench.prompting import (
@@ -88,6 +90,57 @@ class EvalConfig:
             seed=self.seed,
         )
 
+    def validate(self) -> None:
+        """Refuse any unusable option before data is read or a model loaded (flag names as
+        the CLI spells them, so the message points at what to change)."""
+        _check_ranges(self)
+        task = get_task(self.task)
+        for flag, split in (("--split", self.split), ("--shot-pool", self.shot_pool)):
+            if split not in task.splits:
+                raise ConfigError(
+                    f"{flag} {split!r} is not a split of {self.task}; "
+                    f"known: {', '.join(task.splits)}"
+                )
+        get_prompt_style(self.prompt_style)
+        BACKENDS.get(Spec.parse(self.model).kind)
+        for flag, spec, builtin in (
+            ("--simulator", self.simulator, "gold"),
+            ("--action-classifier", self.action_classifier, "heuristic"),
+        ):
+            kind = Spec.parse(spec).kind
+            if kind != builtin and kind not in BACKENDS:
+                raise ConfigError(
+                    f"{flag} {spec!r} is neither {builtin!r} nor a model spec",
+                    hint=f"known model kinds: {', '.join(BACKENDS.names())}",
+                )
+        if self.data_dir is not None and not Path(self.data_dir).expanduser().is_dir():
+            raise ConfigError(f"--data-dir {self.data_dir} is not a directory")
+        output = Path(self.output_dir)
+        if output.exists() and not output.is_dir():
+            raise ConfigError(f"--output-dir {output} exists and is not a directory")
+
+
+def _check_ranges(config: EvalConfig) -> None:
+    """Numeric options in their ranges; bool is not accepted where a number is meant."""
+    positive = {
+        "--batch-size": config.batch_size,
+        "--max-turns": config.max_turns,
+        "--max-new-tokens": config.max_new_tokens,
+        "--max-concurrency": config.max_concurrency,
+    }
+    if config.limit is not None:
+        positive["--limit"] = config.limit
+    for flag, value in positive.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{flag} must be a positive integer, got {value!r}")
+    for flag, value in {"--seed": config.seed, "--num-shots": config.num_shots}.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{flag} must be a non-negative integer, got {value!r}")
+    if not (math.isfinite(config.temperature) and config.temperature >= 0):
+        raise ConfigError(f"--temperature must be >= 0 (0 = greedy), got {config.temperature}")
+    if not (math.isfinite(config.top_p) and 0 < config.top_p <= 1):
+        raise ConfigError(f"--top-p must be in (0, 1], got {config.top_p}")
+
 
 @dataclass(slots=True)
 class EvalResult:
@@ -108,6 +161,28 @@ def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | Non
     return states, data_dir
 
 
+def _unique_items(episodes: Sequence[Episode], source: DataSource) -> None:
+    """Item ids are unique in the data: a repeated one would be scored and counted twice."""
+    seen: set[str] = set()
+    for episode in episodes:
+        if episode.id in seen:
+            files = ", ".join(f.path for f in source.files) or "the task's data"
+            raise DataError(f"item id {episode.id!r} appears twice in the data", file=files)
+        seen.add(episode.id)
+
+
+def _known_items(done: Sequence[EpisodeRecord], episodes: Sequence[Episode], run) -> None:
+    """Every finished record is an item of this run (else the metrics would count it)."""
+    ids = {episode.id for episode in episodes}
+    for record in done:
+        if record.id not in ids:
+            raise DataError(
+                f"item id {record.id!r} is not an item of this run",
+                file=str(run.samples_path),
+                field="id",
+            )
+
+
 def run_evaluation(
     config: EvalConfig, *, resume: bool = False, show_progress: bool = True
 ) -> EvalResult:
@@ -116,18 +191,29 @@ def run_evaluation(
     With ``resume``, continue the run in ``config.output_dir``: finished items are read
     back from samples.jsonl and only the rest are simulated.
     """
-    started = time.perf_counter()
-    _check_specs(config)
-    task = get_task(config.task)
-    states, data_dir = select_turn_states(task, config)
-    episodes = episodes_for(states)
-
+    config.validate()
     run = RunDirectory(Path(config.output_dir))
-    identity = config.identity()
+    with run.locked():
+        return _evaluate(config, run, resume=resume, show_progress=show_progress)
+
+
+def _evaluate(
+    config: EvalConfig, run: RunDirectory, *, resume: bool, show_progress: bool
+) -> EvalResult:
+    started = time.perf_counter()
+    task = get_task(config.task)
+    with recording_reads() as reads:
+        states, data_dir = select_turn_states(task, config)
+        styled, shots = _styled_prompt(task, config, data_dir, states)
+    source = fingerprint(reads, data_dir)
+    episodes = episodes_for(states)
+    _unique_items(episodes, source)
+
+    identity = {**config.identity(), "data_source": source.identity()}
     done = run.prepare(identity, resume=resume)
+    _known_items(done, episodes, run)
     done_ids = {record.id for record in done}
     todo = [episode for episode in episodes if episode.id not in done_ids]
-    styled, shots = _styled_prompt(task, config, data_dir, states)
 
     options = config.backend_options()
     load_started = time.perf_counter()
@@ -141,7 +227,7 @@ def run_evaluation(
     _prepare_scoring(task, todo)
     load_s = time.perf_counter() - load_started
 
-    provenance = _provenance(config, task, data_dir, len(episodes))
+    provenance = _provenance(config, task, source, identity, len(episodes))
     provenance["prompting"] = {"style": config.prompt_style, "shots": shots.to_json()}
     provenance["skipped"] = _skipped(task, config.split, data_dir)
     run.write_results({**provenance, "status": "running"})
@@ -197,11 +283,6 @@ def _prepare_scoring(task: Task, episodes: Sequence[Episode]) -> None:
     prepare = getattr(task, "prepare_scoring", None)
     if callable(prepare) and episodes:
         prepare(list({id(e.turn_state): e.turn_state for e in episodes}.values()))
-
-
-def _check_specs(config: EvalConfig) -> None:
-    """Fail on a misspelt model before any data is read or model loaded."""
-    BACKENDS.get(Spec.parse(config.model).kind)
 
 
 def _styled_prompt(
@@ -288,7 +369,7 @@ def _usage(components: Sequence[Any]) -> dict[str, Any]:
 
 
 def _provenance(
-    config: EvalConfig, task: Task, data_dir: Path | None, n_items: int
+    config: EvalConfig, task: Task, source: DataSource, identity: dict[str, Any], n_items: int
 ) -> dict[str, Any]:
     import torch
     import transformers
@@ -301,11 +382,11 @@ def _provenance(
         "model": config.model,
         "simulator": config.simulator,
         "action_classifier": config.action_classifier,
-        "data_source": str(data_dir) if data_dir is not None else "bundled-sample",
+        "data_source": source.to_json(),
         "n_items": n_items,
         "headline_metric": task.headline_metric,
-        "config": config.identity(),
-        "config_hash": config_hash(config.identity()),
+        "config": identity,
+        "config_hash": config_hash(identity),
         "versions": {
             "python": platform.python_version(),
             "torch": torch.__version__,

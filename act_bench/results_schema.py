@@ -1,0 +1,147 @@
+"""The one schema of ``results.json``, shared by ``eval`` (before writing), ``--resume``,
+``leaderboard submit`` and ``reproduce`` (after reading).
+
+Fields act-bench reads are typed strictly (a model name is a string, a count a
+non-negative integer, a metric a finite number in [0, 100]); fields that other parts
+still grow (``usage``, ``timings``, ``versions``) and unknown top-level keys are kept as
+they are, so a newer writer's additions do not make an older reader refuse a run.
+A violation is a :class:`DataError` naming the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from act_bench.errors import DataError
+
+DEFAULT_PROTOCOL = "act-bench"
+STATUSES = ("running", "complete", "incomplete")
+
+Name = Annotated[StrictStr, Field(min_length=1)]
+Count = Annotated[StrictInt, Field(ge=0)]
+Metric = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False, strict=True)]
+
+
+class _Open(BaseModel):
+    """Known fields typed; unknown ones kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Shots(_Open):
+    used: Count = 0
+
+
+class Prompting(_Open):
+    style: Name = "standard"
+    shots: Shots | None = None
+
+
+class DataFileRecord(_Open):
+    path: StrictStr
+    bytes: Count
+    sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class DataSourceRecord(_Open):
+    kind: Literal["bundled-sample", "files"]
+    root: StrictStr | None = None
+    version: StrictStr | None = None
+    digest: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+    label: StrictStr
+    files: list[DataFileRecord] = []
+
+
+class RunResults(_Open):
+    """``results.json`` of one run directory."""
+
+    act_bench_version: Name
+    created: StrictStr
+    protocol: Name = DEFAULT_PROTOCOL
+    status: Literal["running", "complete", "incomplete"]
+    task: Name
+    split: Name
+    model: Name
+    simulator: Name
+    action_classifier: Name
+    data_source: DataSourceRecord | StrictStr | None = None
+    n_items: Annotated[StrictInt, Field(ge=1)]
+    headline_metric: StrictStr | None = None
+    config: dict[str, Any]
+    config_hash: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+    versions: dict[str, Any] = {}
+    prompting: Prompting | None = None
+    skipped: dict[str, Count] = {}
+    metrics: dict[str, Metric | None] | None = None
+    counts: dict[str, Count] | None = None
+    timings: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+
+    @field_validator("created")
+    @classmethod
+    def _iso_timestamp(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 timestamp: {value[:40]!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _finished_runs_have_scores(self) -> RunResults:
+        if self.status != "running":
+            for name in ("metrics", "counts"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"a {self.status} run needs {name!r}")
+        return self
+
+    @property
+    def n_backend_errors(self) -> int:
+        """Items that ended in a backend error (``counts.n_backend_errors``)."""
+        return (self.counts or {}).get("n_backend_errors", 0)
+
+    @property
+    def data_label(self) -> str | None:
+        """``sample`` / ``data:<digest>`` for the leaderboard; older results: their string."""
+        source = self.data_source
+        if isinstance(source, DataSourceRecord):
+            return source.label
+        return "sample" if source == "bundled-sample" else source
+
+
+def _field(location: tuple[Any, ...]) -> str | None:
+    """The dotted field of a pydantic error location, without the union member tags."""
+    tags = {"str", "float", "int", "DataSourceRecord"}
+    parts = [str(part) for part in location if str(part) not in tags]
+    return ".".join(parts) or None
+
+
+def validate_results(data: Any, *, file: str) -> RunResults:
+    """``data`` as :class:`RunResults`, or a :class:`DataError` naming ``file`` and the field."""
+    if not isinstance(data, dict):
+        raise DataError(f"results.json must hold an object, not {type(data).__name__}", file=file)
+    try:
+        return RunResults.model_validate(data)
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        first = problems[0]
+        field = _field(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] != "value_error":
+            shown = repr(first.get("input"))
+            message += f", got {shown if len(shown) <= 40 else shown[:37] + '...'}"
+        if len(problems) > 1:
+            message += f" (and {len(problems) - 1} more)"
+        where = f"{field}: " if field else ""
+        raise DataError(f"invalid results.json: {where}{message}", file=file, field=field) from None

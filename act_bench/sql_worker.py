@@ -25,7 +25,6 @@ import io
 import os
 import pickle
 import resource
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -38,6 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from act_bench.errors import ActBenchError
 from act_bench.sql_sandbox import (
     QueryOutcome,
     QueryStatus,
@@ -52,6 +52,7 @@ STARTUP_TIMEOUT_S = 60.0  # for a fresh worker to import and report ready
 DEFAULT_POOL_SIZE = 2
 _READY = b"ready"
 _REPLY_OVERHEAD_BYTES = 1 << 20  # pickling's framing around the capped result
+_ORPHAN_CHECK_S = 0.5
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -73,7 +74,7 @@ class SqlWorker:
             p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p
         )
         command = [sys.executable, "-m", "act_bench.sql_worker"]
-        command += [str(theirs.fileno()), str(max_memory_bytes)]
+        command += [str(theirs.fileno()), str(max_memory_bytes), str(os.getpid())]
         try:
             self.process = subprocess.Popen(
                 command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env
@@ -83,8 +84,11 @@ class SqlWorker:
         self.connection = Connection(ours.detach())
         ready = self.connection.poll(STARTUP_TIMEOUT_S) and self._receive_ready()
         if not ready:
-            self.kill()
-            raise RuntimeError(f"the SQL worker did not start (exit code {self.process.poll()})")
+            code = self.kill()
+            raise ActBenchError(
+                f"the SQL sandbox worker did not start (exit code {code})",
+                hint=f"run `{sys.executable} -m act_bench.sql_worker` to see why",
+            )
 
     def run(self, db_path: Path, sqls: Sequence[str], limits: SandboxLimits) -> list[QueryOutcome]:
         """Outcomes of the queries in order; fewer than asked when the worker had to die.
@@ -93,7 +97,11 @@ class SqlWorker:
         dead, and the caller runs the rest elsewhere.
         """
         request = pickle.dumps((str(db_path), list(sqls), astuple(limits)))
-        self.connection.send_bytes(request)
+        try:
+            self.connection.send_bytes(request)
+        except OSError:  # it died while idle; the caller runs the queries elsewhere
+            self.kill()
+            return []
         outcomes: list[QueryOutcome] = []
         started = time.monotonic()
         for _ in sqls:
@@ -155,27 +163,35 @@ class SqlWorker:
 
 
 class SqlWorkerPool:
-    """Up to ``size`` reusable workers; a dead one is replaced when next needed."""
+    """Up to ``size`` reusable workers; one that was killed is replaced at once, in the
+    background, so the next query does not wait for a worker to start."""
 
     def __init__(self, size: int = DEFAULT_POOL_SIZE) -> None:
         self.size = size
         self._idle: list[SqlWorker] = []
         self._busy = 0
+        self._starting = 0  # replacements being started in the background
+        self._closed = False
         self._available = threading.Condition()
 
     def run(self, db_path: Path, sqls: Sequence[str], limits: SandboxLimits) -> list[QueryOutcome]:
         outcomes: list[QueryOutcome] = []
+        idle_deaths = 0
         while len(outcomes) < len(sqls):
             worker = self._acquire(limits)
             try:
-                outcomes += worker.run(db_path, sqls[len(outcomes) :], limits)
+                answered = worker.run(db_path, sqls[len(outcomes) :], limits)
             finally:
                 self._release(worker)
+            idle_deaths = 0 if answered else idle_deaths + 1
+            if idle_deaths > 1:
+                raise ActBenchError("SQL sandbox workers die before they receive a query")
+            outcomes += answered
         return outcomes
 
     def _acquire(self, limits: SandboxLimits) -> SqlWorker:
         with self._available:
-            while not self._idle and self._busy >= self.size:
+            while not self._idle and (self._busy >= self.size or self._starting):
                 self._available.wait()
             self._busy += 1
             worker = self._idle.pop() if self._idle else None
@@ -189,14 +205,37 @@ class SqlWorkerPool:
             raise
 
     def _release(self, worker: SqlWorker | None) -> None:
+        if worker is not None and not worker.alive:
+            with self._available:
+                self._busy -= 1
+                self._starting += 1
+            replace = threading.Thread(target=self._replace, args=(worker.max_memory_bytes,))
+            replace.start()
+            return
+        self._put_back(worker, started=False)
+
+    def _put_back(self, worker: SqlWorker | None, *, started: bool) -> None:
         with self._available:
-            self._busy -= 1
-            if worker is not None and worker.alive:
+            if started:
+                self._starting -= 1
+            else:
+                self._busy -= 1
+            if worker is not None and not self._closed:
                 self._idle.append(worker)
-            self._available.notify()
+            elif worker is not None:
+                worker.kill()
+            self._available.notify_all()
+
+    def _replace(self, max_memory_bytes: int) -> None:
+        try:
+            replacement: SqlWorker | None = SqlWorker(max_memory_bytes)
+        except (ActBenchError, OSError):
+            replacement = None  # the next caller tries again, and sees why
+        self._put_back(replacement, started=True)
 
     def close(self) -> None:
         with self._available:
+            self._closed = True
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.kill()
@@ -216,16 +255,20 @@ def default_pool() -> SqlWorkerPool:
         return _default_pool
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the evaluating process dies (best effort)."""
-    try:
-        import ctypes
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """End this worker soon after the evaluating process dies, even mid-query.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    A watchdog thread rather than ``PR_SET_PDEATHSIG``, which fires when the *thread* that
+    started the worker ends (the pool may start one from a short-lived thread). It gets
+    to run because the sqlite3 module releases the GIL while SQLite works.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_ORPHAN_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-watchdog", daemon=True).start()
 
 
 def _set_sqlite_heap_limit(limit_bytes: int) -> None:
@@ -242,9 +285,9 @@ def _encode(outcome: QueryOutcome) -> bytes:
     return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def serve(fd: int, max_memory_bytes: int) -> None:
+def serve(fd: int, max_memory_bytes: int, parent_pid: int) -> None:
     """The worker's loop: read a request, answer each of its queries, until EOF."""
-    _die_with_parent()
+    _exit_when_orphaned(parent_pid)
     resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
     connection = Connection(fd)
     connection.send_bytes(_READY)
@@ -271,4 +314,4 @@ def serve(fd: int, max_memory_bytes: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]))
+    serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from act_bench.errors import ActBenchError
@@ -49,9 +50,11 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ActBenchError as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            message = escape(str(error))
+            errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
             if error.hint:
-                errors.print(f"[bold]hint:[/] {error.hint}", highlight=False, soft_wrap=True)
+                hint = escape(error.hint)
+                errors.print(f"[bold]hint:[/] {hint}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -164,7 +167,7 @@ def eval_command(
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
     _print_metrics(f"{task} · {split} · {model}", result.metrics, result.counts)
-    console.print(f"results: {result.output_dir / 'results.json'}")
+    console.print(escape(f"results: {result.output_dir / 'results.json'}"))
 
 
 def default_output_dir(
@@ -241,7 +244,7 @@ def download_command(
         raise ConfigError("no data root", hint="pass --data-dir DIR or set ACT_BENCH_DATA")
     source = _source_dataset(task)
     for path in source(root) if source else get_task(task).download(root):
-        console.print(f"wrote {path}")
+        console.print(escape(f"wrote {path}"))
 
 
 def _source_dataset(name: str) -> Callable[[Path], list[Path]] | None:
@@ -296,7 +299,7 @@ def build_ambigsql_command(
         table.add_row(*row)
     console.print(table)
     for path in result.files:
-        console.print(f"wrote {path}")
+        console.print(escape(f"wrote {path}"))
 
 
 @analyze_app.command("ambigsql-recovery")
@@ -338,7 +341,7 @@ def ambigsql_recovery_command(
     result = run_recovery(config, show_progress=not quiet)
     _print_metrics(f"ambigsql recovery · {split} · {model}", result.metrics, result.counts)
     if result.output_dir is not None:
-        console.print(f"results: {result.output_dir / 'recovery.json'}")
+        console.print(escape(f"results: {result.output_dir / 'recovery.json'}"))
 
 
 LeaderboardPath = Annotated[
@@ -363,17 +366,43 @@ def leaderboard_submit_command(
     replace: Annotated[
         bool, typer.Option(help="Overwrite a submission with the same config hash.")
     ] = False,
+    allow_errors: Annotated[
+        bool,
+        typer.Option(help="Accept a run whose items ended in backend errors (status incomplete)."),
+    ] = False,
     db: LeaderboardPath = None,
 ) -> None:
     """Validate a run directory and store it with its provenance, in one transaction."""
     from act_bench.leaderboard import Leaderboard, read_submission
 
-    submission = read_submission(results_dir, name=name, approach=approach)
+    submission = read_submission(
+        results_dir, name=name, approach=approach, allow_errors=allow_errors
+    )
     board = Leaderboard(db)
     submission_id = board.submit(submission, replace=replace)
     console.print(
-        f"submitted {submission.name!r} (id {submission_id}, {submission.task}/"
-        f"{submission.split}, config {submission.config_hash[:12]}) to {board.path}"
+        escape(
+            f"submitted {submission.name!r} (id {submission_id}, {submission.task}/"
+            f"{submission.split}, config {submission.config_hash[:12]}) to {board.path}"
+        )
+    )
+
+
+@leaderboard_app.command("remove")
+@reports_errors
+def leaderboard_remove_command(
+    row: Annotated[
+        str, typer.Argument(help="The row's id, or its config hash (at least 8 characters).")
+    ],
+    db: LeaderboardPath = None,
+) -> None:
+    """Remove one of our submissions (the paper's rows stay; hide them with --no-paper)."""
+    from act_bench.leaderboard import Leaderboard
+
+    board = Leaderboard(db)
+    removed = board.remove(row)
+    console.print(
+        escape(f"removed {removed.name!r} (id {removed.id}, config {removed.config_hash[:12]})")
     )
 
 
@@ -404,15 +433,21 @@ def leaderboard_export_command(
     db: LeaderboardPath = None,
 ) -> None:
     """Export the leaderboard as Markdown, CSV, or one static HTML page with sortable tables."""
+    from act_bench.errors import ConfigError
     from act_bench.leaderboard import Leaderboard, export
 
+    if output is not None and output.is_dir():
+        raise ConfigError(f"--output {output} is a directory", hint="pass a file path")
     text = export(Leaderboard(db).rows(task=task, include_paper=paper), format)
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {output}: {error.strerror}") from None
+        console.print(escape(f"wrote {output}"))
 
 
 @app.command("reproduce")
@@ -476,19 +511,23 @@ def reproduce_command(
     runs = reproduce(
         table,
         options,
-        on_start=lambda cell, spec: console.print(f"[bold]{table}[/] {cell.key} with {spec}"),
+        on_start=lambda cell, spec: console.print(
+            f"[bold]{escape(table)}[/] {escape(cell.key)} with {escape(spec)}"
+        ),
         show_progress=not quiet,
     )
     header, rows = side_by_side(table, runs)
-    result = Table(*header, title=f"{table}: the paper's numbers and ours (± vs the paper's row)")
+    title = escape(f"{table}: the paper's numbers and ours (± vs the paper's row)")
+    result = Table(*map(escape, header), title=title)
     for row in rows:
-        result.add_row(*row, style="dim" if row[0] == "paper" else None)
+        result.add_row(*map(escape, row), style="dim" if row[0] == "paper" else None)
     console.print(result)
     for run in runs:
         if run.shots_note:
-            errors.print(f"[yellow]note[/] {run.cell.key} {run.model}: {run.shots_note}")
+            note = escape(f"{run.cell.key} {run.model}: {run.shots_note}")
+            errors.print(f"[yellow]note[/] {note}")
     ran = sum(run.model is not None for run in runs)
-    console.print(f"{ran} cell run(s) written under {output_dir}/{table} and submitted.")
+    console.print(escape(f"{ran} cell run(s) written under {output_dir}/{table} and submitted."))
 
 
 # Trainer flags are their config dataclass's fields (TRL's parser, YAML via --config), so
@@ -579,7 +618,7 @@ def build_preferences_command(
     rate = summary["control_rate"]
     console.print(
         f"y_l takes the rejected action in {'n/a' if rate is None else f'{rate:.1%}'} of pairs; "
-        f"written to {path}"
+        f"written to {escape(str(path))}"
     )
 
 
@@ -596,11 +635,11 @@ def _warn_if_sample(data_dir: str | None) -> None:
 def _print_metrics(
     title: str, metrics: dict[str, float | None], counts: dict[str, int] | None
 ) -> None:
-    table = Table("metric", "value", title=title)
+    table = Table("metric", "value", title=escape(title))
     for name, value in metrics.items():
-        table.add_row(name, "n/a" if value is None else f"{value:.2f}")
+        table.add_row(escape(name), "n/a" if value is None else f"{value:.2f}")
     for name, value in (counts or {}).items():
-        table.add_row(f"[dim]{name}[/]", str(value))
+        table.add_row(f"[dim]{escape(name)}[/]", str(value))
     console.print(table)
 
 

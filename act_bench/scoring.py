@@ -28,35 +28,69 @@ class Prediction:
 
 
 def read_predictions(path: Path) -> list[Prediction]:
-    if not path.exists():
-        raise DataError("predictions file not found", file=str(path))
+    """Read and validate a predictions file: UTF-8 JSONL, one object per line, each
+    (id, goal_index) once (two predictions for one item would be averaged silently)."""
+    if not path.is_file():
+        raise DataError("predictions file not found (or not a file)", file=str(path))
     predictions = []
-    with path.open() as handle:
-        for number, line in enumerate(handle, start=1):
+    first_line: dict[tuple[str, int], int] = {}
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise DataError(
+                    f"not UTF-8 text ({error.reason} at byte {error.start})",
+                    file=str(path),
+                    record=f"line {number}",
+                ) from None
             if not line.strip():
                 continue
-            record = f"line {number}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"invalid JSON: {error}", file=str(path), record=record) from error
-            if not isinstance(data, dict):
-                raise DataError("expected a JSON object", file=str(path), record=record)
-            identifier = data.get("turn_state_id", data.get("id"))
-            if not isinstance(identifier, str):
+            prediction = _prediction(json_line(line, path, number), path, number)
+            key = (prediction.turn_state_id, prediction.goal_index)
+            if key in first_line:
                 raise DataError(
-                    "missing or non-string id", file=str(path), record=record, field="id"
-                )
-            text = data.get("prediction")
-            if not isinstance(text, str):
-                raise DataError(
-                    "missing or non-string prediction",
+                    f"id {key[0]!r} (goal_index {key[1]}) appears twice, first on "
+                    f"line {first_line[key]}",
                     file=str(path),
-                    record=record,
-                    field="prediction",
+                    record=f"line {number}",
+                    field="id",
                 )
-            predictions.append(Prediction(identifier, int(data.get("goal_index", 0)), text))
+            first_line[key] = number
+            predictions.append(prediction)
     return predictions
+
+
+def json_line(line: str, path: Path, number: int) -> dict:
+    record = f"line {number}"
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise DataError(f"invalid JSON: {error}", file=str(path), record=record) from error
+    if not isinstance(data, dict):
+        raise DataError("expected a JSON object", file=str(path), record=record)
+    return data
+
+
+def _prediction(data: dict, path: Path, number: int) -> Prediction:
+    record = f"line {number}"
+    identifier = data.get("turn_state_id", data.get("id"))
+    if not isinstance(identifier, str):
+        raise DataError("missing or non-string id", file=str(path), record=record, field="id")
+    text = data.get("prediction")
+    if not isinstance(text, str):
+        raise DataError(
+            "missing or non-string prediction", file=str(path), record=record, field="prediction"
+        )
+    goal_index = data.get("goal_index", 0)
+    if isinstance(goal_index, bool) or not isinstance(goal_index, int):
+        raise DataError(
+            f"goal_index must be an integer, got {goal_index!r}",
+            file=str(path),
+            record=record,
+            field="goal_index",
+        )
+    return Prediction(identifier, goal_index, text)
 
 
 def score_predictions(

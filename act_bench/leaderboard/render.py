@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from act_bench.errors import ConfigError
@@ -88,27 +89,33 @@ def _describe(row: Row) -> list[str]:
         shots,
         row.split,
         "" if row.n_items is None else str(row.n_items),
+        row.data_source or "",
+        "" if row.n_backend_errors is None else str(row.n_backend_errors),
     ]
 
 
-BASE_COLUMNS = ["name", "model", "approach", "shots/conv.", "split", "items"]
+# "data": sample (the bundled sample) or data:<digest> (which files); "errors": items that
+# ended in a backend error (only runs submitted with --allow-errors have any).
+BASE_COLUMNS = ["name", "model", "approach", "shots/conv.", "split", "items", "data", "errors"]
 
 
 def rich_tables(groups: Sequence[Group]) -> list[Table]:
     tables = []
     for group in groups:
-        table = Table(title=group.title, title_justify="left")
+        # Every stored text is escaped: a name like "run [/x]" is shown as written, not
+        # parsed as rich markup (which crashes on a stray closing tag or hides "[tag]").
+        table = Table(title=escape(group.title), title_justify="left")
         table.add_column("#", justify="right")
         for column in BASE_COLUMNS:
             table.add_column(column)
         for metric in group.metrics:
             marker = " ▼" if metric == group.headline else ""
-            table.add_column(f"{metric}{marker}", justify="right")
+            table.add_column(f"{escape(metric)}{marker}", justify="right")
         for rank, row in enumerate(group.rows, start=1):
             style = "dim" if row.source == "paper" else None
             table.add_row(
                 str(rank),
-                *_describe(row),
+                *(escape(text) for text in _describe(row)),
                 *(_cell(row.metrics.get(m)) for m in group.metrics),
                 style=style,
             )
@@ -123,19 +130,46 @@ def print_groups(groups: Sequence[Group], console: Console) -> None:
         console.print(table)
 
 
+def markdown_text(text: str) -> str:
+    """Stored text made inert in Markdown: HTML escaped (renderers pass raw HTML through),
+    line breaks folded (a newline ends a table row), and the characters that would start a
+    link, emphasis, code span or table cell backslash-escaped."""
+    text = html.escape(" ".join(text.split()), quote=False)
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+
+
+MARKDOWN_SPECIAL = frozenset("\\`*_[]|~")
+
+
 def to_markdown(groups: Sequence[Group]) -> str:
     parts = ["# act-bench leaderboard", ""]
     for group in groups:
         header = ["#", *BASE_COLUMNS, *group.metrics]
-        parts += [f"## {group.title}", "", f"Ranked by `{group.headline}`.", ""]
-        parts.append("| " + " | ".join(header) + " |")
+        parts += [
+            f"## {markdown_text(group.title)}",
+            "",
+            f"Ranked by {markdown_text(group.headline)}.",
+            "",
+        ]
+        parts.append("| " + " | ".join(markdown_text(c) for c in header) + " |")
         parts.append("|" + "---|" * len(header))
         for rank, row in enumerate(group.rows, start=1):
             values = [_cell(row.metrics.get(m)) for m in group.metrics]
             cells = [str(rank), *_describe(row), *values]
-            parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            parts.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
         parts.append("")
     return "\n".join(parts)
+
+
+# A spreadsheet evaluates a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with ``'`` so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_csv(rows: Sequence[Row]) -> str:
@@ -158,11 +192,14 @@ def to_csv(rows: Sequence[Row]) -> str:
         "config_hash",
         "submitted_at",
         "reference",
+        "data_source",
+        "n_backend_errors",
     ]
-    writer.writerow(fields + metric_names)
+    writer.writerow([csv_cell(name) for name in fields + metric_names])
     for row in rows:
         record = row.to_json()
-        writer.writerow([record[f] for f in fields] + [row.metrics.get(m) for m in metric_names])
+        cells = [record[f] for f in fields] + [row.metrics.get(m) for m in metric_names]
+        writer.writerow([csv_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 

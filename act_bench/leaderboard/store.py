@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from act_bench.leaderboard.submission import Submission
 
 LEADERBOARD_ENV = "ACT_BENCH_LEADERBOARD"
 DEFAULT_PATH = Path("leaderboards") / "leaderboard.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SQLITE_HEADER = b"SQLite format 3\x00"
 PAPER = "paper"
 PAPER_SIMULATOR = "paper (Gemini Ultra user simulator)"
 PAPER_CLASSIFIER = "paper (Gemini Ultra action classifier)"
@@ -51,7 +53,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     run_created TEXT,
     submitted_at TEXT NOT NULL,
     results_dir TEXT,
-    reference TEXT
+    reference TEXT,
+    data_source TEXT,
+    n_backend_errors INTEGER
 );
 CREATE TABLE IF NOT EXISTS metrics (
     submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
@@ -61,6 +65,8 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE INDEX IF NOT EXISTS submissions_task ON submissions(task, simulator, action_classifier);
 """
+# Columns added after version 1, with their types: added to an older database on open.
+ADDED_COLUMNS = {"data_source": "TEXT", "n_backend_errors": "INTEGER"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,8 @@ class Row:
     config_hash: str
     submitted_at: str
     reference: str | None
+    data_source: str | None
+    n_backend_errors: int | None
     metrics: dict[str, float | None]
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +111,8 @@ class Row:
             "config_hash": self.config_hash,
             "submitted_at": self.submitted_at,
             "reference": self.reference,
+            "data_source": self.data_source,
+            "n_backend_errors": self.n_backend_errors,
             "metrics": self.metrics,
         }
 
@@ -120,20 +130,30 @@ class Leaderboard:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _check_database_path(self.path)
         with self._connection() as connection:
             connection.executescript(SCHEMA)
+        with self._transaction() as connection:  # serialised: two openers never both ALTER
+            _add_missing_columns(connection)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._seed_paper_rows()
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        with closing(connection):
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=60000")
-            yield connection
+        """A connection; SQLite's own failures (not a database, unwritable, I/O) become one
+        clear error naming the file instead of a traceback."""
+        try:
+            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            with closing(connection):
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA foreign_keys=ON")
+                connection.execute("PRAGMA busy_timeout=60000")
+                yield connection
+        except sqlite3.Error as error:
+            raise ConfigError(
+                f"cannot use the leaderboard database {self.path}: {error}",
+                hint="pass --db with a writable .sqlite file path",
+            ) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -162,6 +182,31 @@ class Leaderboard:
                 connection.execute("DELETE FROM submissions WHERE id = ?", (existing[0],))
             return _insert(connection, submission)
 
+    def remove(self, identifier: str) -> Row:
+        """Delete one of our submissions, by id or by (a prefix of at least 8 of) its config
+        hash; the paper's rows are not removable (hide them with ``--no-paper``)."""
+        rows = [row for row in self.rows() if _matches(row, identifier)]
+        if not rows:
+            raise ConfigError(
+                f"no leaderboard row has id or config hash {identifier!r}",
+                hint="`act-bench leaderboard show` lists the rows; export --format csv their ids",
+            )
+        if len(rows) > 1:
+            raise ConfigError(
+                f"{identifier!r} matches {len(rows)} rows (ids "
+                f"{', '.join(str(row.id) for row in rows)})",
+                hint="pass the row's id or a longer config hash",
+            )
+        [row] = rows
+        if row.source == PAPER:
+            raise ConfigError(
+                f"row {row.id} is one of the paper's published rows and cannot be removed",
+                hint="hide the paper's rows with --no-paper",
+            )
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM submissions WHERE id = ?", (row.id,))
+        return row
+
     def rows(
         self,
         *,
@@ -183,7 +228,8 @@ class Leaderboard:
             records = connection.execute(
                 f"SELECT id, name, source, task, split, model, approach, simulator, "
                 f"action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
-                f"submitted_at, reference FROM submissions {where} ORDER BY id",
+                f"submitted_at, reference, data_source, n_backend_errors "
+                f"FROM submissions {where} ORDER BY id",
                 params,
             ).fetchall()
             values: dict[int, dict[str, float | None]] = {}
@@ -209,7 +255,8 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
         "INSERT INTO submissions (name, source, task, split, model, approach, simulator, "
         "action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
         "config_json, shots_json, act_bench_version, run_created, submitted_at, results_dir, "
-        "reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reference, data_source, n_backend_errors) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.name,
             s.source,
@@ -231,6 +278,8 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
             datetime.now(UTC).isoformat(timespec="seconds"),
             s.results_dir,
             s.reference,
+            s.data_source,
+            s.n_backend_errors,
         ),
     )
     submission_id = int(cursor.lastrowid)
@@ -239,6 +288,56 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
         [(submission_id, name, value) for name, value in s.metrics.items()],
     )
     return submission_id
+
+
+def _check_database_path(path: Path) -> None:
+    """The path can hold the leaderboard: absent (created here), or an SQLite file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot create the leaderboard database {path}: {error.strerror}",
+                hint="pass --db with a path in a writable folder",
+            ) from None
+        return
+    except OSError as error:
+        raise ConfigError(f"cannot use the leaderboard database {path}: {error.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(
+            f"--db {path} is a directory, not a database file",
+            hint=f"pass a file path such as {path / 'leaderboard.sqlite'}",
+        )
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"--db {path} is not a regular file (a device, pipe or socket)")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read the leaderboard database {path}: {error.strerror}"
+        ) from None
+    if header and header != SQLITE_HEADER:
+        raise ConfigError(
+            f"--db {path} is not an SQLite database",
+            hint="pass a new path to create a leaderboard there",
+        )
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row[1] for row in connection.execute("PRAGMA table_info(submissions)")}
+    for column, kind in ADDED_COLUMNS.items():
+        if column not in present:
+            connection.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
+
+
+def _matches(row: Row, identifier: str) -> bool:
+    text = identifier.strip()
+    if text.isdigit() and int(text) == row.id:
+        return True
+    return len(text) >= 8 and row.config_hash.startswith(text)
 
 
 def paper_tables() -> dict[str, Any]:

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from act_bench.errors import DataError
-from act_bench.results import config_hash
+from act_bench.results import SAMPLES_FILE, load_results, read_samples, regular_file
+from act_bench.results_schema import RunResults
 from act_bench.task import get_task
-
-REQUIRED_FIELDS = (
-    "act_bench_version",
-    "created",
-    "task",
-    "split",
-    "model",
-    "simulator",
-    "action_classifier",
-    "n_items",
-    "config",
-    "config_hash",
-    "metrics",
-    "counts",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,105 +37,102 @@ class Submission:
     reference: str | None = None  # "table1#3" for the paper's rows
     shots: dict[str, Any] | None = None
     conversations: int | None = None  # training conversations of a tuned model
+    data_source: str | None = None  # "sample" or "data:<digest>" (results.json data_source)
+    n_backend_errors: int | None = None  # items that ended in a backend error
 
 
-def _fail(message: str, path: Path, field: str | None = None) -> DataError:
-    return DataError(f"not a valid results directory: {message}", file=str(path), field=field)
+def _fail(message: str, path: Path, field: str | None = None, hint: str | None = None) -> DataError:
+    return DataError(
+        f"not a valid results directory: {message}", file=str(path), field=field, hint=hint
+    )
 
 
-def _read_results(results_dir: Path) -> tuple[Path, dict[str, Any]]:
-    path = results_dir / "results.json"
-    if not path.is_file():
-        raise _fail("results.json is missing", path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        problem = f"results.json is not JSON ({error.msg} at line {error.lineno})"
-        raise _fail(problem, path) from None
-    if not isinstance(data, dict):
-        raise _fail("results.json must hold an object", path)
-    return path, data
-
-
-def _check_metrics(path: Path, task_name: str, metrics: Any) -> dict[str, float | None]:
-    """Every metric the task reports is present, and each is None or a number in [0, 100]."""
-    if not isinstance(metrics, dict):
-        raise _fail("metrics must be an object", path, "metrics")
+def _check_metrics(path: Path, task_name: str, metrics: dict[str, float | None]) -> None:
+    """Every metric the task reports is present (types and ranges are the schema's)."""
     expected = set(get_task(task_name).metrics([]))
     missing = sorted(expected - set(metrics))
     if missing:
         raise _fail(f"metrics missing for task {task_name}: {', '.join(missing)}", path, "metrics")
-    checked: dict[str, float | None] = {}
-    for name, value in metrics.items():
-        if value is None:
-            checked[name] = None
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise _fail(f"metric {name} is not a number: {value!r}", path, f"metrics.{name}")
-        if not 0.0 <= value <= 100.0:
-            raise _fail(f"metric {name}={value} is outside [0, 100]", path, f"metrics.{name}")
-        checked[name] = float(value)
-    return checked
 
 
-def _count_samples(results_dir: Path) -> int:
-    path = results_dir / "samples.jsonl"
-    if not path.is_file():
-        raise _fail("samples.jsonl is missing", path)
-    with path.open(encoding="utf-8") as lines:
-        return sum(1 for line in lines if line.strip())
+def _check_samples(results_dir: Path, n_items: int) -> None:
+    """samples.jsonl is a regular file whose every line is a record, ids unique, one per item."""
+    path = regular_file(results_dir / SAMPLES_FILE, SAMPLES_FILE)
+    records = read_samples(path, strict=True)
+    if len(records) != n_items:
+        raise _fail(
+            f"samples.jsonl holds {len(records)} items, results.json says {n_items}",
+            results_dir / "results.json",
+            "n_items",
+        )
 
 
 def read_submission(
-    results_dir: Path, name: str | None = None, approach: str | None = None
+    results_dir: Path,
+    name: str | None = None,
+    approach: str | None = None,
+    *,
+    allow_errors: bool = False,
 ) -> Submission:
-    """Validate a finished run directory (schema, completeness, metric ranges, config hash)."""
+    """Validate a finished run directory (schema, completeness, samples, config hash).
+
+    A run whose items ended in backend errors (status ``incomplete``) is refused unless
+    ``allow_errors``: its zeros are not the model's scores.
+    """
     results_dir = Path(results_dir)
-    path, data = _read_results(results_dir)
-    for field in REQUIRED_FIELDS:
-        if field not in data:
-            raise _fail(f"field {field} is missing", path, field)
-    if data.get("status") != "complete":
-        raise _fail(f"the run is not complete (status {data.get('status')!r})", path, "status")
-    config = data["config"]
-    if not isinstance(config, dict) or config_hash(config) != data["config_hash"]:
-        raise _fail("config_hash does not match config", path, "config_hash")
-    n_items = data["n_items"]
-    if not isinstance(n_items, int) or n_items < 1:
-        raise _fail(f"n_items must be a positive integer, got {n_items!r}", path, "n_items")
-    samples = _count_samples(results_dir)
-    if samples != n_items:
-        raise _fail(f"samples.jsonl holds {samples} items, results.json says {n_items}", path)
-    metrics = _check_metrics(path, data["task"], data["metrics"])
-    prompting = data.get("prompting") or {}
-    training = _training_config(data["model"])
-    conversations = training.get("conversations") if training else None
+    path = results_dir / "results.json"
+    results = load_results(path)
+    if results.status == "incomplete" and not allow_errors:
+        raise _fail(
+            f"the run is incomplete: {results.n_backend_errors} item(s) ended in a backend error",
+            path,
+            "status",
+            hint="act-bench eval --resume re-runs them; or submit with --allow-errors",
+        )
+    if results.status not in ("complete", "incomplete"):
+        raise _fail(f"the run is not complete (status {results.status!r})", path, "status")
+    assert results.metrics is not None  # the schema requires them for a finished run
+    _check_samples(results_dir, results.n_items)
+    _check_metrics(path, results.task, results.metrics)
+    config = results.config
+    training = _training_config(results.model)
     return Submission(
         name=name or results_dir.resolve().name,
-        task=data["task"],
-        split=data["split"],
-        model=data["model"],
-        simulator=data["simulator"],
-        action_classifier=data["action_classifier"],
+        task=results.task,
+        split=results.split,
+        model=results.model,
+        simulator=results.simulator,
+        action_classifier=results.action_classifier,
         prompt_style=config.get("prompt_style", "standard"),
-        num_shots=_shots_used(config, prompting),
-        n_items=n_items,
-        config_hash=data["config_hash"],
+        num_shots=_shots_used(config, results),
+        n_items=results.n_items,
+        config_hash=results.config_hash,
         config=config,
-        metrics=metrics,
-        act_bench_version=data["act_bench_version"],
-        run_created=data["created"],
+        metrics={k: None if v is None else float(v) for k, v in results.metrics.items()},
+        act_bench_version=results.act_bench_version,
+        run_created=results.created,
         results_dir=str(results_dir.resolve()),
         approach=approach or (training or {}).get("trainer") or _approach(config),
-        shots=prompting.get("shots"),
-        conversations=conversations,
+        shots=_shots(results),
+        conversations=(training or {}).get("conversations"),
+        data_source=results.data_label,
+        n_backend_errors=results.n_backend_errors,
     )
 
 
-def _shots_used(config: dict[str, Any], prompting: dict[str, Any]) -> int:
+def _shots(results: RunResults) -> dict[str, Any] | None:
+    """The shot selection as recorded (ids, pool, note), for the leaderboard's provenance."""
+    if results.prompting is None or results.prompting.shots is None:
+        return None
+    return results.prompting.shots.model_dump()
+
+
+def _shots_used(config: dict[str, Any], results: RunResults) -> int:
     """The in-context conversations actually shown (fewer than asked when the pool is small)."""
-    shots = prompting.get("shots") or {}
-    return int(shots.get("used", config.get("num_shots", 0)))
+    if results.prompting is not None and results.prompting.shots is not None:
+        return results.prompting.shots.used
+    asked = config.get("num_shots", 0)
+    return asked if isinstance(asked, int) and not isinstance(asked, bool) else 0
 
 
 def _training_config(model: str) -> dict[str, Any] | None:

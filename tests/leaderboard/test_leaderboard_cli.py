@@ -46,7 +46,7 @@ def test_submit_show_export_round_trip(finished_runs, tmp_path):
 
     markdown = invoke("leaderboard", "export", "--format", "md", "--task", "pacific", "--db", db)
     assert "## pacific · simulator gold · classifier heuristic" in markdown.output
-    assert "Ranked by `trajectory_drop_f1`" in markdown.output
+    assert "Ranked by trajectory\\_drop\\_f1." in markdown.output
     assert "Gemini Pro" in markdown.output  # the paper's rows, in their own group
 
 

@@ -89,10 +89,10 @@ def _damage(run, edit):
     ("edit", "message"),
     [
         (lambda d: d["metrics"].pop("trajectory_drop_f1"), "metrics missing.*trajectory_drop_f1"),
-        (lambda d: d["metrics"].update(action_accuracy=140.0), "outside \\[0, 100\\]"),
-        (lambda d: d["metrics"].update(action_accuracy="high"), "not a number"),
+        (lambda d: d["metrics"].update(action_accuracy=140.0), "less than or equal to 100"),
+        (lambda d: d["metrics"].update(action_accuracy="high"), "valid number, got 'high'"),
         (lambda d: d.update(status="running"), "not complete"),
-        (lambda d: d.pop("simulator"), "field simulator is missing"),
+        (lambda d: d.pop("simulator"), "simulator: Field required"),
         (lambda d: d["config"].update(seed=99), "config_hash does not match"),
         (lambda d: d.update(n_items=7), "samples.jsonl holds 3 items, results.json says 7"),
     ],

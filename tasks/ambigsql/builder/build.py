@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from act_bench import __version__
 from act_bench.backends import BackendOptions, SamplingParams
-from act_bench.errors import DataError
+from act_bench.errors import ConfigError, DataError
 from act_bench.progress import progress_bar
 from tasks.ambigsql.builder.records import (
     AmbigSQLPair,
@@ -128,6 +128,20 @@ def load_generator(config: BuildConfig) -> PairGenerator:
     return LLMGenerator(backend, config.sampling(), spec=config.generator)
 
 
+def _output_folder(out: str) -> Path:
+    """``--out`` checked before any work: a folder, or a path where one can be made."""
+    path = Path(out).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(
+            f"--out {path} exists and is not a folder",
+            hint="pass a folder (normally <data root>/ambigsql) or a path that does not exist",
+        )
+    existing = next((p for p in path.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ConfigError(f"--out {path}: {existing} is a file, not a folder")
+    return path
+
+
 def build_ambigsql(
     config: BuildConfig,
     *,
@@ -136,6 +150,7 @@ def build_ambigsql(
 ) -> BuildResult:
     """Build AmbigSQL from ``config.spider_dir`` into ``config.out_dir`` (module docstring)."""
     started = time.perf_counter()
+    out_dir = _output_folder(config.out_dir)
     layout = SpiderLayout(Path(config.spider_dir).expanduser().resolve())
     layout.check()
     schemas = layout.read_schemas()
@@ -151,7 +166,6 @@ def build_ambigsql(
             for item, result in _generate(generator, items, config.batch_size, step):
                 _record(outcome, item, result, generator.spec, config.seed)
         outcomes.append(outcome)
-    out_dir = Path(config.out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [_write_split(out_dir / f"{o.name}.jsonl", o.pairs) for o in outcomes]
     files.append(_write_rejects(out_dir / REJECTS_FILE, outcomes))

@@ -22,7 +22,7 @@ def test_embedded_model_on_the_bundled_sample(tmp_path, monkeypatch):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
-    assert results["data_source"] == "bundled-sample" and results["n_items"] == 4
+    assert results["data_source"]["kind"] == "bundled-sample" and results["n_items"] == 4
     assert results["counts"]["n_gold_clarify"] == 2  # two clear requests, two ambiguous twins
     for name in ("action_accuracy", "action_macro_f1", "execution_match"):
         assert 0.0 <= results["metrics"][name] <= 100.0

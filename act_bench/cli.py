@@ -132,6 +132,13 @@ def eval_command(
         str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
     ] = None,
     max_concurrency: Annotated[int, typer.Option(help="litellm: concurrent requests.")] = 8,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="litellm: seconds one request attempt may take before it is retried.",
+            metavar="SECONDS",
+        ),
+    ] = 120.0,
     prompt_style: PromptStyleOption = "standard",
     num_shots: NumShots = 0,
     shot_pool: ShotPool = "train",
@@ -158,6 +165,7 @@ def eval_command(
         dtype=dtype,
         api_base=api_base,
         max_concurrency=max_concurrency,
+        timeout_s=timeout,
         prompt_style=prompt_style,
         num_shots=num_shots,
         shot_pool=shot_pool,
@@ -167,6 +175,15 @@ def eval_command(
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
     _print_metrics(f"{task} · {split} · {model}", result.metrics, result.counts)
+    if result.retried:
+        console.print(
+            f"resumed: ran {result.retried} item(s) again that had ended in a backend error"
+        )
+    if result.results["status"] == "incomplete":
+        console.print(
+            f"incomplete: {result.counts['n_backend_errors']} item(s) ended in a backend error;"
+            " run the same command with --resume to retry them"
+        )
     console.print(escape(f"results: {result.output_dir / 'results.json'}"))
 
 

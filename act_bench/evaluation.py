@@ -38,7 +38,7 @@ from act_bench.results import RunDirectory, config_hash
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
-from act_bench.types import EpisodeRecord, Trajectory, TurnState
+from act_bench.types import EpisodeRecord, StopReason, Trajectory, TurnState
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +62,19 @@ class EvalConfig:
     dtype: str | None = None
     api_base: str | None = None
     max_concurrency: int = 8
+    timeout_s: float = 120.0  # per API request attempt; not part of the run's identity
     prompt_style: str = "standard"
     num_shots: int = 0
     shot_pool: str = "train"
     output_dir: str = "runs/latest"
 
     def identity(self) -> dict[str, Any]:
-        """The fields that define the run's results (not where they are written)."""
+        """The fields that define the run's results (not where they are written, nor how
+        long an API request may take: a run that hit a hung server resumes with another
+        ``--timeout``)."""
         data = asdict(self)
         data.pop("output_dir")
+        data.pop("timeout_s")
         return data
 
     def backend_options(self) -> BackendOptions:
@@ -79,6 +83,7 @@ class EvalConfig:
             dtype=self.dtype,
             api_base=self.api_base,
             max_concurrency=self.max_concurrency,
+            timeout_s=self.timeout_s,
             batch_size=self.batch_size,
         )
 
@@ -140,6 +145,8 @@ def _check_ranges(config: EvalConfig) -> None:
         raise ConfigError(f"--temperature must be >= 0 (0 = greedy), got {config.temperature}")
     if not (math.isfinite(config.top_p) and 0 < config.top_p <= 1):
         raise ConfigError(f"--top-p must be in (0, 1], got {config.top_p}")
+    if isinstance(config.timeout_s, bool) or not config.timeout_s > 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {config.timeout_s}")
 
 
 @dataclass(slots=True)
@@ -149,6 +156,7 @@ class EvalResult:
     results: dict[str, Any]
     records: list[EpisodeRecord] = field(default_factory=list)
     output_dir: Path | None = None
+    retried: int = 0  # items resumed because they had ended in a backend error
 
 
 def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | None]:
@@ -212,6 +220,7 @@ def _evaluate(
     identity = {**config.identity(), "data_source": source.identity()}
     done = run.prepare(identity, resume=resume)
     _known_items(done, episodes, run)
+    done, retried = _retry_backend_errors(done, run)
     done_ids = {record.id for record in done}
     todo = [episode for episode in episodes if episode.id not in done_ids]
 
@@ -250,7 +259,8 @@ def _evaluate(
     counts = metric_counts(records)
     results = {
         **provenance,
-        "status": "complete",
+        # with backend errors the metrics are not the model's: --resume runs those items again
+        "status": "incomplete" if counts["n_backend_errors"] else "complete",
         "metrics": metrics,
         "counts": counts,
         "timings": {
@@ -258,11 +268,27 @@ def _evaluate(
             "load_s": round(load_s, 3),
             "loop_s": round(loop_s, 3),
             "resumed_items": len(done),
+            "retried_backend_errors": retried,
+            "request_timeout_s": config.timeout_s,
         },
         "usage": _usage([policy, classifier, simulator]),
     }
     run.write_results(results)
-    return EvalResult(metrics, counts, results, records, run.path)
+    return EvalResult(metrics, counts, results, records, run.path, retried)
+
+
+def _retry_backend_errors(
+    done: list[EpisodeRecord], run: RunDirectory
+) -> tuple[list[EpisodeRecord], int]:
+    """An item that ended in a backend error is not finished: ``--resume`` runs it again.
+
+    Its line leaves samples.jsonl first (an atomic rewrite), so each id keeps one line and
+    a run killed in between simply runs it on the next resume.
+    """
+    failed = {r.id for r in done if r.trajectory.stop_reason is StopReason.BACKEND_ERROR}
+    if failed:
+        run.drop_samples(failed)
+    return [record for record in done if record.id not in failed], len(failed)
 
 
 def _skipped(task: Task, split: str, data_dir: Path | None) -> dict[str, int]:

@@ -193,6 +193,25 @@ class RunDirectory:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def drop_samples(self, ids: set[str]) -> None:
+        """Rewrite samples.jsonl without the lines of ``ids`` (atomically, other lines kept
+        byte for byte), so those items can be run again without repeating an id."""
+        kept = [
+            line
+            for line in self.samples_path.read_bytes().splitlines(keepends=True)
+            if line.strip() and json.loads(line)["id"] not in ids
+        ]
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SAMPLES_FILE}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.writelines(kept)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.samples_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
     def write_results(self, results: dict[str, Any]) -> None:
         """Validate against the shared schema, then write atomically."""
         validate_results(results, file=str(self.results_path))

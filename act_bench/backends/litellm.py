@@ -1,11 +1,22 @@
 """API models through LiteLLM (``litellm:PROVIDER/MODEL``), including OpenAI-compatible
 servers such as ``vllm serve`` or the llama.cpp server (``--api-base``).
 
-Requests run concurrently up to ``options.max_concurrency``. Transient failures (rate
-limits, timeouts, dropped connections, 5xx) are retried with exponential backoff and full
-jitter; an item that still fails, or fails for a reason a retry cannot fix, comes back with
-``error`` set so the episode loop stops that one trajectory (reason ``backend_error``)
-instead of losing the whole run.
+Requests run concurrently up to ``options.max_concurrency``. Each attempt is bounded by
+``options.timeout_s`` (``--timeout``), enforced by LiteLLM's HTTP client. Transient
+failures (rate limits, timeouts, dropped connections, 5xx, which is also how LiteLLM
+reports a body that is not JSON) are retried up to ``options.max_retries`` times. The
+wait before a retry is the server's ``Retry-After`` when it sends one, as LiteLLM's
+``calculate_retry_after`` reads it (an HTTP date or seconds; values over a minute fall
+back to its backoff) and never more than ``retry_after_cap_s``; without one, exponential
+backoff with full jitter. The loop is ours rather than LiteLLM's ``num_retries`` because
+that retries with a fixed schedule and ignores ``Retry-After``, and the OpenAI client's
+own retries exist only for OpenAI-style providers; both are switched off so that no
+retries hide underneath ours.
+
+An item that still fails, fails for a reason a retry cannot fix, or gets a malformed
+response (no ``choices``, no message) comes back with ``error`` set, so the episode loop
+stops that one trajectory (reason ``backend_error``) instead of losing the whole run;
+``--resume`` runs such items again.
 """
 
 from __future__ import annotations
@@ -32,13 +43,18 @@ from act_bench.types import Message
 
 _LOGGER = logging.getLogger(__name__)
 
-# HTTP statuses worth retrying even when LiteLLM maps them to a generic exception class.
-_RETRYABLE_STATUS = {408, 409, 425, 429}
+# Raised while LiteLLM parses a malformed response it did not map to an API error.
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+class MalformedResponse(Exception):
+    """A response that arrived but holds no completion (e.g. ``"choices": []``)."""
 
 
 class LiteLLMBackend:
     """One LiteLLM model; ``retry_base_delay_s`` and ``retry_max_delay_s`` bound the backoff
-    (attempt ``k`` waits a uniform random time in ``[0, min(max, base * 2**k)]``)."""
+    (attempt ``k`` waits a uniform random time in ``[0, min(max, base * 2**k)]``);
+    ``retry_after_cap_s`` bounds how long a server's ``Retry-After`` can make us wait."""
 
     def __init__(
         self,
@@ -47,6 +63,7 @@ class LiteLLMBackend:
         *,
         retry_base_delay_s: float = 1.0,
         retry_max_delay_s: float = 60.0,
+        retry_after_cap_s: float = 60.0,
     ) -> None:
         if not argument:
             raise ConfigError(
@@ -56,6 +73,10 @@ class LiteLLMBackend:
         options = options or BackendOptions()
         if options.max_concurrency < 1:
             raise ConfigError(f"max concurrency must be at least 1, got {options.max_concurrency}")
+        if not options.timeout_s > 0:
+            raise ConfigError(
+                f"--timeout must be a positive number of seconds, got {options.timeout_s}"
+            )
         # Without this LiteLLM downloads its price list on import, which hangs offline.
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         try:
@@ -87,6 +108,7 @@ class LiteLLMBackend:
         self.options = options
         self.retry_base_delay_s = retry_base_delay_s
         self.retry_max_delay_s = retry_max_delay_s
+        self.retry_after_cap_s = retry_after_cap_s
         self._random = random.Random()
         self._warned: set[str] = set()
         self._warned_lock = threading.Lock()
@@ -109,10 +131,10 @@ class LiteLLMBackend:
         while True:
             try:
                 response = self._litellm.completion(**self._request(conversation, params))
-                break
-            except self._api_errors as error:
+                return self._generation(response, params, start)
+            except (*self._api_errors, MalformedResponse, *_MALFORMED) as error:
                 if attempt < self.options.max_retries and self._is_retryable(error):
-                    time.sleep(self._backoff(attempt))
+                    time.sleep(self._retry_wait_s(error, attempt))
                     attempt += 1
                     continue
                 self._warn_once(error, attempt)
@@ -121,9 +143,18 @@ class LiteLLMBackend:
                     latency_s=time.perf_counter() - start,
                     error=f"{type(error).__name__}: {error}",
                 )
+
+    def _generation(self, response: Any, params: SamplingParams, start: float) -> Generation:
+        """The completion in ``response``; :class:`MalformedResponse` when there is none."""
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise MalformedResponse("the response has no choices")
+        message = getattr(choices[0], "message", None)
+        if message is None:
+            raise MalformedResponse("the response's first choice has no message")
         usage = getattr(response, "usage", None)
         return Generation(
-            text=truncate_at_stop(response.choices[0].message.content or "", params.stop),
+            text=truncate_at_stop(message.content or "", params.stop),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             latency_s=time.perf_counter() - start,
@@ -157,10 +188,25 @@ class LiteLLMBackend:
         return request
 
     def _is_retryable(self, error: Exception) -> bool:
+        """Rate limits, timeouts, lost connections and 5xx (LiteLLM's ``should_retry``)."""
         if isinstance(error, self._retryable):
             return True
         status = getattr(error, "status_code", None)
-        return isinstance(status, int) and (status in _RETRYABLE_STATUS or status >= 500)
+        return isinstance(status, int) and self._litellm.utils.should_retry(status)
+
+    def _retry_wait_s(self, error: Exception, attempt: int) -> float:
+        """The server's ``Retry-After`` (capped) when it sent one, else our backoff."""
+        headers = getattr(error, "litellm_response_headers", None)
+        if headers is None:
+            headers = getattr(getattr(error, "response", None), "headers", None)
+        if headers is not None and headers.get("retry-after"):
+            wait = self._litellm.utils.calculate_retry_after(
+                remaining_retries=self.options.max_retries - attempt,
+                max_retries=self.options.max_retries,
+                response_headers=headers,
+            )
+            return min(float(wait), self.retry_after_cap_s)
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         cap = min(self.retry_max_delay_s, self.retry_base_delay_s * 2**attempt)

@@ -226,6 +226,8 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
     )
     if not changed:
         return ""
+    if changed[0] == "data_source" and "data_source" not in before:
+        return ": it was started by an act-bench that did not record its data source"
     if changed[0] == "data_source":
         was, is_now = (_data_kind(before), _data_kind(now))
         if was != is_now:
@@ -239,4 +241,4 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
 
 def _data_kind(config: dict[str, Any]) -> str:
     kind = (config.get("data_source") or {}).get("kind")
-    return "the bundled sample" if kind in (None, "bundled-sample") else "a data root"
+    return "the bundled sample" if kind == "bundled-sample" else "a data root"

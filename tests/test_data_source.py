@@ -143,3 +143,17 @@ def test_the_core_refuses_repeated_item_ids_whatever_the_task_loader_does(data_r
         _unique_items(episodes_for([*states, states[2]]), source)
     assert "pacific/validation.json" in str(caught.value)
     assert episodes_for([states[2]])[0].id in str(caught.value)
+
+
+def test_a_run_from_before_the_fingerprint_is_refused_saying_why(tmp_path):
+    from act_bench.results import config_hash
+
+    run = tmp_path / "run"
+    assert invoke(*eval_args(run)).exit_code == 0
+    data = results(run)
+    del data["config"]["data_source"]
+    data["config_hash"] = config_hash(data["config"])
+    (run / "results.json").write_text(json.dumps(data))
+    refused = invoke(*eval_args(run, "--resume"))
+    assert refused.exit_code == 2
+    assert "did not record its data source" in refused.output

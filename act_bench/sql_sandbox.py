@@ -3,9 +3,10 @@
 Execution match (§4.1.3, App. D) runs whatever SQL a policy wrote. :func:`run_query` and
 :func:`run_queries` run it in a separate worker process (:mod:`act_bench.sql_worker`),
 so that nothing a query does (a C function that never returns, an allocation of many
-gigabytes) can stall or kill the evaluation. Inside the worker every query gets its own
-connection, opened and closed around it, with these guards, each enough on its own for
-what it covers and together defence in depth:
+gigabytes) can stall or kill the evaluation. Inside the worker every query runs on a
+connection with these guards (kept open per database file, see
+:class:`ReadOnlyConnections`), each enough on its own for what it covers and together
+defence in depth:
 
 1. **Read-only open.** The file is opened through a SQLite URI with ``mode=ro``: SQLite
    itself refuses to write it, to create a journal beside it, or to create it when missing.
@@ -44,10 +45,12 @@ what happened and ``status`` classifies it.
 from __future__ import annotations
 
 import enum
+import os
 import re
 import sqlite3
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -68,6 +71,7 @@ _QUERY_START = re.compile(r"(?:select|with|values)\b|\(", re.IGNORECASE)
 # How SQLite and the sqlite3 module word a refusal (authorizer, more than one statement).
 _REFUSALS = ("not authorized", "authorization denied", "one statement at a time")
 _PROGRESS_EVERY = 2_000  # SQLite VM instructions between deadline checks
+_MAX_OPEN_CONNECTIONS = 16
 _FETCH_BATCH = 1_024
 
 
@@ -189,10 +193,65 @@ def open_read_only(db_path: Path, limits: SandboxLimits = DEFAULT_LIMITS) -> sql
     return connection
 
 
+class ReadOnlyConnections:
+    """Sandbox connections kept open per database file, for a process that runs many
+    queries (the worker): opening one with its guards costs some 30 times a typical Spider
+    query.
+
+    A connection is reused only for the same file (device, inode, size, modification
+    time) under the same limits. Nothing a query may do outlives it on the connection: the
+    authorizer denies PRAGMA, ATTACH, temporary objects and transactions, and the query's
+    cursor is closed however it ended; a connection whose query hit a limit is closed. So a
+    verdict never depends on the queries before it (the worker's outcomes equal fresh
+    connections' on every Spider dev gold query, ``tests/test_sql_sandbox.py``).
+    """
+
+    def __init__(self, max_open: int = _MAX_OPEN_CONNECTIONS) -> None:
+        self.max_open = max_open
+        self._open: OrderedDict[str, tuple[tuple[int, ...], sqlite3.Connection]] = OrderedDict()
+
+    def open(self, path: Path, limits: SandboxLimits) -> sqlite3.Connection:
+        stat = os.stat(path)
+        identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        identity += (limits.max_value_bytes, limits.max_sql_bytes)
+        key = str(path)
+        entry = self._open.get(key)
+        if entry is not None and entry[0] == identity:
+            self._open.move_to_end(key)
+            return entry[1]
+        self.discard(path)
+        connection = open_read_only(path, limits)
+        self._open[key] = (identity, connection)
+        while len(self._open) > self.max_open:
+            _, (_, oldest) = self._open.popitem(last=False)
+            oldest.close()
+        return connection
+
+    def discard(self, path: Path) -> None:
+        entry = self._open.pop(str(path), None)
+        if entry is not None:
+            entry[1].close()
+
+    def close(self) -> None:
+        for _, connection in self._open.values():
+            connection.close()
+        self._open.clear()
+
+
+# Outcomes after which a kept connection is as it was before the query.
+_CONNECTION_CLEAN = frozenset({QueryStatus.OK, QueryStatus.SQL_ERROR, QueryStatus.REFUSED})
+
+
 def execute_query(
-    db_path: str | Path, sql: str, limits: SandboxLimits = DEFAULT_LIMITS
+    db_path: str | Path,
+    sql: str,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    connections: ReadOnlyConnections | None = None,
 ) -> QueryOutcome:
-    """Guards 1-6 around one query, in this process; never raises for a bad query."""
+    """Guards 1-6 around one query, in this process; never raises for a bad query.
+
+    Without ``connections`` the query gets a connection of its own, closed after it.
+    """
     started = time.monotonic()
     path = Path(db_path)
     if not path.is_file():
@@ -203,6 +262,24 @@ def execute_query(
             error="only read-only queries (SELECT, WITH, VALUES) are executed",
             elapsed_s=time.monotonic() - started,
         )
+    try:
+        if connections is None:
+            connection = open_read_only(path, limits)
+        else:
+            connection = connections.open(path, limits)
+    except (sqlite3.Error, OSError) as error:
+        return QueryOutcome(QueryStatus.SQL_ERROR, error=f"cannot open database: {error}")
+    outcome = _execute(connection, sql, limits, started)
+    if connections is None:
+        connection.close()
+    elif outcome.status not in _CONNECTION_CLEAN:
+        connections.discard(path)
+    return outcome
+
+
+def _execute(
+    connection: sqlite3.Connection, sql: str, limits: SandboxLimits, started: float
+) -> QueryOutcome:
     deadline = started + limits.timeout_s
     timed_out = False
 
@@ -211,10 +288,6 @@ def execute_query(
         timed_out = time.monotonic() > deadline
         return int(timed_out)
 
-    try:
-        connection = open_read_only(path, limits)
-    except sqlite3.Error as error:
-        return QueryOutcome(QueryStatus.SQL_ERROR, error=f"cannot open database: {error}")
     connection.set_progress_handler(past_deadline, _PROGRESS_EVERY)
     try:
         rows, status = _fetch(connection, sql, limits)
@@ -229,7 +302,7 @@ def execute_query(
     except (sqlite3.Error, ValueError, OverflowError) as error:
         return QueryOutcome(QueryStatus.SQL_ERROR, error=str(error), elapsed_s=_since(started))
     finally:
-        connection.close()
+        connection.set_progress_handler(None, 0)
     if status is QueryStatus.ROW_LIMIT:
         error = f"the query returned more than {limits.max_rows} rows"
         return QueryOutcome(status, error=error, elapsed_s=_since(started))
@@ -250,17 +323,21 @@ def timeout_message(limits: SandboxLimits) -> str:
 def _fetch(
     connection: sqlite3.Connection, sql: str, limits: SandboxLimits
 ) -> tuple[tuple[tuple[Any, ...], ...] | None, QueryStatus]:
-    cursor = connection.execute(sql)
-    rows: list[tuple[Any, ...]] = []
-    result_bytes = 0
-    while batch := cursor.fetchmany(_FETCH_BATCH):
-        rows.extend(batch)
-        if len(rows) > limits.max_rows:
-            return None, QueryStatus.ROW_LIMIT
-        result_bytes += sum(map(sys.getsizeof, chain.from_iterable(batch)))
-        if result_bytes > limits.max_result_bytes:
-            return None, QueryStatus.MEMORY_LIMIT
-    return tuple(rows), QueryStatus.OK
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows: list[tuple[Any, ...]] = []
+        result_bytes = 0
+        while batch := cursor.fetchmany(_FETCH_BATCH):
+            rows.extend(batch)
+            if len(rows) > limits.max_rows:
+                return None, QueryStatus.ROW_LIMIT
+            result_bytes += sum(map(sys.getsizeof, chain.from_iterable(batch)))
+            if result_bytes > limits.max_result_bytes:
+                return None, QueryStatus.MEMORY_LIMIT
+        return tuple(rows), QueryStatus.OK
+    finally:
+        cursor.close()  # ends the statement, and with it the read transaction
 
 
 def _classify(error: sqlite3.DatabaseError, timed_out: bool) -> QueryStatus:

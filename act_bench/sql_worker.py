@@ -41,6 +41,7 @@ from act_bench.errors import ActBenchError
 from act_bench.sql_sandbox import (
     QueryOutcome,
     QueryStatus,
+    ReadOnlyConnections,
     SandboxLimits,
     execute_query,
     memory_message,
@@ -292,6 +293,7 @@ def serve(fd: int, max_memory_bytes: int, parent_pid: int) -> None:
     connection = Connection(fd)
     connection.send_bytes(_READY)
     heap_limit = None
+    connections = ReadOnlyConnections()
     while True:
         try:
             request = connection.recv_bytes()
@@ -303,7 +305,7 @@ def serve(fd: int, max_memory_bytes: int, parent_pid: int) -> None:
             heap_limit = limits.sqlite_heap_bytes
             _set_sqlite_heap_limit(heap_limit)
         for sql in sqls:
-            outcome = execute_query(db_path, sql, limits)
+            outcome = execute_query(db_path, sql, limits, connections)
             try:
                 reply = _encode(outcome)
             except MemoryError:

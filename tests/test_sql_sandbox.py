@@ -250,3 +250,40 @@ def test_worker_and_in_process_agree_on_every_spider_dev_gold_query():
         (in_process,) = run_queries_in_process(db_path, [example.query])
         assert (worker.status, worker.rows) == (in_process.status, in_process.rows), example.query
         assert worker.ok, (example.query, worker.error)
+
+
+ORPHAN_SCRIPT = """
+import sys
+from act_bench.sql_sandbox import SandboxLimits, run_query
+from act_bench.sql_worker import default_pool
+run_query(sys.argv[1], "SELECT 1")
+print(default_pool()._idle[0].process.pid, flush=True)
+run_query(sys.argv[1], sys.argv[2], SandboxLimits(timeout_s=120))
+"""
+
+
+def test_a_worker_ends_soon_after_the_evaluating_process_is_killed(db):
+    """Even in the middle of a query that would run for minutes (the watchdog thread)."""
+    import os
+    import signal
+
+    slow = INSTR.format(n=2_000_000, m=400_000)
+    evaluator = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT, str(db), slow], stdout=subprocess.PIPE, text=True
+    )
+    worker_pid = int(evaluator.stdout.readline())
+    time.sleep(0.5)
+    os.kill(evaluator.pid, signal.SIGKILL)
+    evaluator.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _running(worker_pid):
+        time.sleep(0.05)
+    assert not _running(worker_pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -10,10 +10,12 @@ A violation is a :class:`DataError` naming the file and the dotted field.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -64,6 +66,27 @@ class DataSourceRecord(_Open):
     files: list[DataFileRecord] = []
 
 
+def _slice_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """One slice value's numbers: ``n_items`` a count, every metric as ``metrics`` is."""
+    if "n_items" not in cell:
+        raise ValueError("a slice value needs 'n_items'")
+    for name, value in cell.items():
+        if name == "n_items":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"n_items must be a non-negative integer, got {value!r}")
+        elif value is not None and not (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and 0.0 <= value <= 100.0
+        ):
+            raise ValueError(f"metric {name!r} must be a number in [0, 100] or null, got {value!r}")
+    return cell
+
+
+SliceCell = Annotated[dict[StrictStr, Any], AfterValidator(_slice_cell)]
+
+
 class RunResults(_Open):
     """``results.json`` of one run directory."""
 
@@ -86,6 +109,8 @@ class RunResults(_Open):
     skipped: dict[str, Count] = {}
     metrics: dict[str, Metric | None] | None = None
     counts: dict[str, Count] | None = None
+    # {slice name: {value: {"n_items": n, metric: value}}} (act_bench.metrics.slices)
+    slices: dict[StrictStr, dict[StrictStr, SliceCell]] | None = None
     timings: dict[str, Any] | None = None
     usage: dict[str, Any] | None = None
 

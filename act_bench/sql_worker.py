@@ -97,7 +97,8 @@ class SqlWorker:
         The last outcome of a short list says why (a timeout, a crash); the worker is then
         dead, and the caller runs the rest elsewhere.
         """
-        request = pickle.dumps((str(db_path), list(sqls), astuple(limits)))
+        # absolute: the worker's working directory is the one this process had at its start
+        request = pickle.dumps((os.path.abspath(db_path), list(sqls), astuple(limits)))
         try:
             self.connection.send_bytes(request)
         except OSError:  # it died while idle; the caller runs the queries elsewhere

@@ -202,6 +202,16 @@ def test_the_timeout_must_be_positive() -> None:
         LiteLLMBackend("openai/m", BackendOptions(timeout_s=0))
 
 
+def test_a_bad_timeout_is_one_line_before_anything_loads(tmp_path: Path) -> None:
+    from act_bench.cli import app
+
+    args = ["eval", "--model", "litellm:openai/m", "--timeout", "0", "--output-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--timeout must be a positive number of seconds, got 0.0" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "results.json").exists()
+
+
 def test_backend_errors_make_a_run_incomplete_and_resume_retries_them(
     server: FaultyOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,6 +69,7 @@ class SqlWorker:
 
     def __init__(self, max_memory_bytes: int) -> None:
         self.max_memory_bytes = max_memory_bytes
+        self.owner_pid = os.getpid()  # a forked child must not kill its parent's workers
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
@@ -154,6 +155,9 @@ class SqlWorker:
 
     def kill(self) -> int | None:
         """Kill the process (if it still runs) and reap it; its exit code."""
+        if os.getpid() != self.owner_pid:
+            self.connection.close()
+            return None
         if self.process.poll() is None:
             self.process.kill()
         try:
@@ -244,15 +248,20 @@ class SqlWorkerPool:
 
 
 _default_pool: SqlWorkerPool | None = None
+_default_pool_pid = 0
 _default_pool_lock = threading.Lock()
 
 
 def default_pool() -> SqlWorkerPool:
-    """The process's shared pool, started on first use and closed at exit."""
-    global _default_pool
+    """The process's shared pool, started on first use and closed at exit.
+
+    A forked child gets a pool of its own: the inherited one's workers answer its parent.
+    """
+    global _default_pool, _default_pool_pid
     with _default_pool_lock:
-        if _default_pool is None:
+        if _default_pool is None or _default_pool_pid != os.getpid():
             _default_pool = SqlWorkerPool()
+            _default_pool_pid = os.getpid()
             atexit.register(_default_pool.close)
         return _default_pool
 

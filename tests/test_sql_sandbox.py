@@ -304,3 +304,25 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+FORK_SCRIPT = """
+import os, sys
+from act_bench.sql_sandbox import run_query
+db = sys.argv[1]
+assert run_query(db, "SELECT count(*) FROM item").rows == ((30,),)
+child = os.fork()
+if child == 0:
+    assert run_query(db, "SELECT max(id) FROM item").rows == ((29,),)
+    sys.exit(0)  # runs the atexit hooks, which must leave the parent's workers alone
+os.waitpid(child, 0)
+print(run_query(db, "SELECT min(id) FROM item").rows)
+"""
+
+
+def test_a_forked_child_uses_its_own_workers_and_leaves_the_parents(db):
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT, str(db)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "((0,),)"

@@ -70,6 +70,14 @@ DataDir = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option(help="Seed for sampling, simulators and selection.")]
+ProtocolOption = Annotated[
+    str,
+    typer.Option(
+        help="Evaluation protocol: act-bench (multi-round, PACIFIC's DROP F1, no credit "
+        "without an answer) or act-paper (the ACT authors' scoring: first line, 128 tokens, "
+        "one clarification round, their get_metrics)."
+    ),
+]
 PromptStyleOption = Annotated[
     str,
     typer.Option(
@@ -105,14 +113,24 @@ def eval_command(
     action_classifier: Annotated[
         str, typer.Option(help="Action classifier: heuristic or a model spec (few-shot, App. G).")
     ] = "heuristic",
+    protocol: ProtocolOption = "act-bench",
     split: Split = "validation",
     limit: Annotated[
         int | None, typer.Option(help="Evaluate only the first N turn states.")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
     seed: Seed = 0,
-    max_turns: Annotated[int, typer.Option(help="Cap on policy turns per trajectory.")] = 3,
-    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per policy turn.")] = 64,
+    max_turns: Annotated[
+        int | None,
+        typer.Option(help="Cap on policy turns per trajectory (default 3; act-paper: 2)."),
+    ] = None,
+    max_new_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Tokens generated per policy turn (default: the task's, 64, AmbigSQL 256; "
+            "act-paper: 128 or the task's if larger)."
+        ),
+    ] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     output_dir: Annotated[
@@ -142,6 +160,13 @@ def eval_command(
     prompt_style: PromptStyleOption = "standard",
     num_shots: NumShots = 0,
     shot_pool: ShotPool = "train",
+    include_selection: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the conversations an hf: checkpoint was selected on (its "
+            "training_config.json); by default they are left out and counted."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
@@ -152,6 +177,7 @@ def eval_command(
         model=model,
         simulator=simulator,
         action_classifier=action_classifier,
+        protocol=protocol,
         split=split,
         data_dir=data_dir,
         limit=limit,
@@ -169,8 +195,11 @@ def eval_command(
         prompt_style=prompt_style,
         num_shots=num_shots,
         shot_pool=shot_pool,
+        include_selection=include_selection,
         output_dir=output_dir
-        or default_output_dir(task, split, model, prompt_style=prompt_style, num_shots=num_shots),
+        or default_output_dir(
+            task, split, model, prompt_style=prompt_style, num_shots=num_shots, protocol=protocol
+        ),
     )
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
@@ -188,11 +217,18 @@ def eval_command(
 
 
 def default_output_dir(
-    task: str, split: str, model: str, *, prompt_style: str = "standard", num_shots: int = 0
+    task: str,
+    split: str,
+    model: str,
+    *,
+    prompt_style: str = "standard",
+    num_shots: int = 0,
+    protocol: str = "act-bench",
 ) -> str:
     safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
     prompting = "" if prompt_style == "standard" and num_shots == 0 else f"-{prompt_style}"
     prompting += f"-{num_shots}shot" if num_shots else ""
+    prompting += "" if protocol == "act-bench" else f"-{protocol}"
     return str(Path("runs") / f"{task}-{split}-{safe_model}{prompting}")
 
 
@@ -209,6 +245,14 @@ def score_command(
         str, typer.Option(help="Action classifier for the action metrics.")
     ] = "heuristic",
     seed: Seed = 0,
+    protocol: ProtocolOption = "act-bench",
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="DROP F1 variant under the headline names: act (the ACT authors' get_metrics) "
+            "or pacific (PACIFIC's evaluator); default: the protocol's. Both are reported."
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Re-score saved turn-level predictions (an eval run's samples.jsonl works too)."""
@@ -221,11 +265,36 @@ def score_command(
         data_dir=data_dir,
         action_classifier=action_classifier,
         seed=seed,
+        protocol=protocol,
+        mode=mode,
     )
     if json_output:
         print(json.dumps(metrics))
     else:
         _print_metrics(f"{task} · {split} · {predictions}", metrics, None)
+
+
+@app.command("report")
+@reports_errors
+def report_command(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="A run directory, or two to compare side by side on shared items."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="HTML file to write (default: RUN_DIR/report.html; for two runs "
+            "RUN_A/compare-<RUN_B>.html)."
+        ),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page (works offline) about a run: provenance, metrics,
+    figures and every episode's trajectory; with two runs, both side by side."""
+    from act_bench.report import ReportRequest, write_report
+
+    written = write_report(ReportRequest(tuple(run_dirs), output))
+    console.print(escape(f"wrote {written}"))
 
 
 @app.command("tasks")
@@ -494,7 +563,17 @@ def reproduce_command(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate only the first N items.")] = None,
     batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
-    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per policy turn.")] = 64,
+    max_new_tokens: Annotated[
+        int | None,
+        typer.Option(help="Tokens generated per policy turn (default: the protocol's and task's)."),
+    ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="Evaluation protocol: act-paper (default: scored as the paper's tables were) "
+            "or act-bench."
+        ),
+    ] = "act-paper",
     seed: Seed = 0,
     data_dir: DataDir = None,
     output_dir: Annotated[str, typer.Option(help="Root of the cells' run directories.")] = (
@@ -523,6 +602,7 @@ def reproduce_command(
             max_new_tokens=max_new_tokens,
             seed=seed,
         ),
+        protocol=protocol,
     )
     _warn_if_sample(data_dir)
     runs = reproduce(
@@ -534,7 +614,9 @@ def reproduce_command(
         show_progress=not quiet,
     )
     header, rows = side_by_side(table, runs)
-    title = escape(f"{table}: the paper's numbers and ours (± vs the paper's row)")
+    title = escape(
+        f"{table}: the paper's numbers and ours (± vs the paper's row), protocol {protocol}"
+    )
     result = Table(*map(escape, header), title=title)
     for row in rows:
         result.add_row(*map(escape, row), style="dim" if row[0] == "paper" else None)
@@ -544,7 +626,12 @@ def reproduce_command(
             note = escape(f"{run.cell.key} {run.model}: {run.shots_note}")
             errors.print(f"[yellow]note[/] {note}")
     ran = sum(run.model is not None for run in runs)
-    console.print(escape(f"{ran} cell run(s) written under {output_dir}/{table} and submitted."))
+    console.print(
+        escape(
+            f"{ran} cell run(s) under protocol {protocol} written under {output_dir}/{table} "
+            "and submitted."
+        )
+    )
 
 
 # Trainer flags are their config dataclass's fields (TRL's parser, YAML via --config), so

@@ -60,6 +60,27 @@ def episodes_for(turn_states: Sequence[TurnState]) -> list[Episode]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class TurnRules:
+    """How the loop treats policy turns, as an evaluation protocol sets it
+    (:mod:`act_bench.protocols`).
+
+    - ``max_turns``: cap on policy turns per trajectory.
+    - ``first_line_only``: keep only the first line of each response (stripped), as the
+      ACT authors' simulator does (``simulation/simulator.py``, ``generate_response``).
+    - ``last_turn_is_final``: the response at the cap ends the trajectory as its answer
+      whatever its action (the authors' single clarification round), rather than as a
+      trajectory that hit the cap without answering.
+    """
+
+    max_turns: int = 3
+    first_line_only: bool = False
+    last_turn_is_final: bool = False
+
+    def cut(self, text: str) -> str:
+        return text.strip().split("\n")[0] if self.first_line_only else text
+
+
 @dataclass(slots=True)
 class _Running:
     prompt: Prompt
@@ -74,10 +95,11 @@ def simulate_trajectories(
     classifier: ActionClassifier,
     simulator: UserSimulator,
     sampling: SamplingParams,
-    max_turns: int = 3,
+    max_turns: int | None = None,
     first_responses: Sequence[Generation] | None = None,
     on_finished: FinishedCallback | None = None,
     parse_response: ResponseParser | None = None,
+    rules: TurnRules | None = None,
 ) -> list[Trajectory]:
     """Simulate each episode until the policy answers, errs, or has spoken ``max_turns`` times.
 
@@ -86,8 +108,14 @@ def simulate_trajectories(
     called as soon as episode ``i`` ends, so results can be written incrementally.
     ``parse_response`` extracts the utterance the user sees from a model's output (the
     chain-of-thought and proactive prompting styles); it is classified, shown to the
-    simulated user and scored, and the raw output is kept beside it.
+    simulated user and scored, and the raw output is kept beside it. ``rules`` are the
+    protocol's (:class:`TurnRules`); ``max_turns``, when given, is a shorthand for
+    ``TurnRules(max_turns)``.
     """
+    if rules is not None and max_turns is not None and max_turns != rules.max_turns:
+        raise ConfigError(f"max_turns {max_turns} contradicts rules.max_turns {rules.max_turns}")
+    rules = rules or TurnRules(max_turns if max_turns is not None else 3)
+    max_turns = rules.max_turns
     if max_turns < 1:
         raise ConfigError(f"max_turns must be at least 1, got {max_turns}")
     if first_responses is not None and len(first_responses) != len(episodes):
@@ -116,7 +144,7 @@ def simulate_trajectories(
                 finish(i, StopReason.BACKEND_ERROR, generation.error)
         by_index = dict(zip(active, generations, strict=True))
         texts = {
-            i: parse_response(by_index[i].text) if parse_response else by_index[i].text
+            i: rules.cut(parse_response(by_index[i].text) if parse_response else by_index[i].text)
             for i in answered_ok
         }
         actions = classifier.classify(
@@ -139,7 +167,8 @@ def simulate_trajectories(
             if action is Action.ANSWER:
                 finish(i, StopReason.ANSWERED)
             elif round_index == max_turns - 1:
-                finish(i, StopReason.TURN_CAP)
+                at_cap = StopReason.FINAL_TURN if rules.last_turn_is_final else StopReason.TURN_CAP
+                finish(i, at_cap)
             else:
                 clarifying.append(i)
         if clarifying:

@@ -7,7 +7,7 @@ import platform
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from act_bench.data import resolve_data_dir
 from act_bench.data_source import DataSource, fingerprint, recording_reads
 from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError, DataError
-from act_bench.metrics import metric_counts
+from act_bench.metrics import metric_counts, other_mode_metrics
 from act_bench.progress import progress_bar
 from act_bench.prompting import (
     ShotSelection,
@@ -34,11 +34,13 @@ from act_bench.prompting import (
     get_prompt_style,
     select_shots,
 )
+from act_bench.protocols import ACT_BENCH, DEFAULT_PROTOCOL, EvaluationProtocol, get_protocol
 from act_bench.results import RunDirectory, config_hash
+from act_bench.selection import selection_conversations
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
-from act_bench.types import EpisodeRecord, StopReason, Trajectory, TurnState
+from act_bench.types import EpisodeRecord, ModeScores, StopReason, Trajectory, TurnState
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +51,14 @@ class EvalConfig:
     model: str = "smollm2"
     simulator: str = "gold"
     action_classifier: str = "heuristic"
+    protocol: str = DEFAULT_PROTOCOL
     split: str = "validation"
     data_dir: str | None = None
     limit: int | None = None
     batch_size: int = 8
     seed: int = 0
-    max_turns: int = 3
-    max_new_tokens: int = 64
+    max_turns: int | None = None  # None: the protocol's cap, else 3
+    max_new_tokens: int | None = None  # None: the protocol's budget or the task's default
     temperature: float = 0.0
     top_p: float = 1.0
     device: str | None = None
@@ -66,7 +69,19 @@ class EvalConfig:
     prompt_style: str = "standard"
     num_shots: int = 0
     shot_pool: str = "train"
+    include_selection: bool = False  # keep a checkpoint's selection conversations
     output_dir: str = "runs/latest"
+
+    def resolved(self) -> EvalConfig:
+        """The config with the turn cap and token budget its protocol and task imply filled
+        in, so that results.json and the config hash record the numbers the run used."""
+        protocol = get_protocol(self.protocol)
+        defaults = get_task(self.task).defaults
+        return replace(
+            self,
+            max_turns=protocol.turn_cap(self.max_turns),
+            max_new_tokens=protocol.new_tokens(self.max_new_tokens, defaults),
+        )
 
     def identity(self) -> dict[str, Any]:
         """The fields that define the run's results (not where they are written, nor how
@@ -162,11 +177,32 @@ class EvalResult:
 def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | None]:
     data_dir = resolve_data_dir(config.data_dir)
     states = turn_states(task.load(config.split, data_dir))
+    excluded = _selection_ids(config)
+    states = [state for state in states if state.conversation_id not in excluded]
     if config.limit is not None:
         if config.limit < 1:
             raise ConfigError(f"--limit must be positive, got {config.limit}")
         states = states[: config.limit]
     return states, data_dir
+
+
+def _selection_ids(config: EvalConfig) -> frozenset[str]:
+    """The conversations of this split that selected the checkpoint under evaluation,
+    unless ``include_selection`` (:mod:`act_bench.selection`)."""
+    selection = selection_conversations(config.model)
+    if config.include_selection or selection is None:
+        return frozenset()
+    if (selection.task, selection.split) != (config.task, config.split):
+        return frozenset()
+    return selection.conversation_ids
+
+
+def _excluded_selection(task: Task, config: EvalConfig, data_dir: Path | None) -> int:
+    """How many turn states of the split the selection exclusion left out."""
+    ids = _selection_ids(config)
+    if not ids:
+        return 0
+    return sum(s.conversation_id in ids for s in turn_states(task.load(config.split, data_dir)))
 
 
 def _unique_items(episodes: Sequence[Episode], source: DataSource) -> None:
@@ -199,6 +235,7 @@ def run_evaluation(
     With ``resume``, continue the run in ``config.output_dir``: finished items are read
     back from samples.jsonl and only the rest are simulated.
     """
+    config = config.resolved()
     config.validate()
     run = RunDirectory(Path(config.output_dir))
     with run.locked():
@@ -255,8 +292,11 @@ def _evaluate(
     loop_s = time.perf_counter() - loop_started
 
     records = _in_dataset_order(records, episodes)
-    metrics = task.metrics(records)
-    counts = metric_counts(records)
+    metrics = {**task.metrics(records), **other_mode_metrics(records, task.metrics)}
+    counts = {
+        **metric_counts(records),
+        "n_excluded_selection": _excluded_selection(task, config, data_dir),
+    }
     results = {
         **provenance,
         # with backend errors the metrics are not the model's: --resume runs those items again
@@ -332,8 +372,10 @@ def _styled_prompt(
 def _evaluate_chunk(chunk, task, styled, policy, classifier, simulator, config, run, advance):
     records: list[EpisodeRecord] = []
 
+    protocol = get_protocol(config.protocol)
+
     def on_finished(index: int, trajectory: Trajectory) -> None:
-        record = score_episode(task, chunk[index], trajectory)
+        record = score_episode(task, chunk[index], trajectory, protocol)
         run.append([record])
         records.append(record)
         advance(1)
@@ -346,15 +388,33 @@ def _evaluate_chunk(chunk, task, styled, policy, classifier, simulator, config, 
         classifier=classifier,
         simulator=simulator,
         sampling=config.sampling(),
-        max_turns=config.max_turns,
+        rules=protocol.turn_rules(config.max_turns, task.defaults),
         on_finished=on_finished,
     )
     return records
 
 
-def score_episode(task: Task, episode: Episode, trajectory: Trajectory) -> EpisodeRecord:
-    """Turn-level score of y against r and the heuristic H of g' against g (App. D)."""
+def score_episode(
+    task: Task,
+    episode: Episode,
+    trajectory: Trajectory,
+    protocol: EvaluationProtocol = ACT_BENCH,
+) -> EpisodeRecord:
+    """Turn-level score of y against r and the heuristic H of g' against g (App. D), in
+    the protocol's variant of the task's metric and, beside them, in each other variant.
+
+    A trajectory that never answered scores 0 where the protocol credits no such outcome.
+    """
     turn_state = episode.turn_state
+    mode = protocol.metric_mode(task)
+    other_modes = {
+        other: ModeScores(
+            task.score_turn(trajectory.first_response, turn_state, other),
+            protocol.outcome_score(task, trajectory, episode.goal, other),
+        )
+        for other in task.metric_modes
+        if other != mode
+    }
     return EpisodeRecord(
         id=episode.id,
         turn_state_id=turn_state.id,
@@ -365,8 +425,9 @@ def score_episode(task: Task, episode: Episode, trajectory: Trajectory) -> Episo
         gold_response=turn_state.gold_response,
         goal=episode.goal,
         trajectory=trajectory,
-        turn_score=task.score_turn(trajectory.first_response, turn_state),
-        trajectory_score=task.score_outcome(trajectory.outcome, episode.goal),
+        turn_score=task.score_turn(trajectory.first_response, turn_state, mode),
+        trajectory_score=protocol.outcome_score(task, trajectory, episode.goal, mode),
+        other_modes=other_modes,
     )
 
 
@@ -403,6 +464,7 @@ def _provenance(
     return {
         "act_bench_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "protocol": config.protocol,
         "task": config.task,
         "split": config.split,
         "model": config.model,

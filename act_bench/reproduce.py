@@ -69,6 +69,9 @@ class ReproduceOptions:
     output_root: str = "runs/reproduce"
     db: str | None = None
     split: str | None = None  # None: the split the paper's table reports
+    # The paper's numbers were computed by the authors' evaluation code, so by default ours
+    # are too (act_bench/protocols.py); --protocol act-bench reports act-bench's instead.
+    protocol: str = "act-paper"
     base: EvalConfig = field(default_factory=EvalConfig)
 
 
@@ -122,7 +125,12 @@ def _cell_config(
         shots = opts.num_shots if opts.num_shots is not None else (cell.conversations or 0)
         prompting = {"prompt_style": PROMPTING_STYLES[cell.approach], "num_shots": shots}
     config = replace(
-        opts.base, task=table["task"], split=opts.split or table["split"], model=model, **prompting
+        opts.base,
+        task=table["task"],
+        split=opts.split or table["split"],
+        model=model,
+        protocol=opts.protocol,
+        **prompting,
     )
     name = f"{_safe(cell.key)}-{_safe(model)}-{config_hash(config.identity())[:8]}"
     return replace(config, output_dir=str(Path(opts.output_root) / table_id / name))

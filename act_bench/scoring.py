@@ -8,14 +8,16 @@ used). Scores go through the same task code as ``eval``, so the two always agree
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from act_bench.classifiers import ClassificationInput, load_classifier
 from act_bench.data import resolve_data_dir
 from act_bench.episode import Episode
-from act_bench.errors import DataError
+from act_bench.errors import ConfigError, DataError
 from act_bench.evaluation import score_episode
+from act_bench.metrics import other_mode_metrics
+from act_bench.protocols import EvaluationProtocol, get_protocol
 from act_bench.task import get_task, turn_states
 from act_bench.types import Speaker, StopReason, Trajectory, TrajectoryTurn
 
@@ -101,11 +103,20 @@ def score_predictions(
     data_dir: str | None = None,
     action_classifier: str = "heuristic",
     seed: int = 0,
+    protocol: str = "act-bench",
+    mode: str | None = None,
 ) -> dict[str, float | None]:
-    """Turn-level and action-level metrics of saved predictions."""
+    """Turn-level and action-level metrics of saved predictions.
+
+    Under ``protocol`` (its response handling: act-paper keeps a prediction's first
+    line) and in ``mode``, the variant of the task's metric reported under the headline
+    names (default: the protocol's); every other variant is reported with its suffix.
+    """
     task = get_task(task_name)
+    rules = _with_mode(get_protocol(protocol), task, mode)
+    cut = rules.turn_rules(None, task.defaults).cut
     states = {ts.id: ts for ts in turn_states(task.load(split, resolve_data_dir(data_dir)))}
-    predictions = read_predictions(predictions_path)
+    predictions = [replace(p, text=cut(p.text)) for p in read_predictions(predictions_path)]
     episodes = []
     for number, prediction in enumerate(predictions, start=1):
         state = states.get(prediction.turn_state_id)
@@ -143,8 +154,19 @@ def score_predictions(
                 turns=(TrajectoryTurn(Speaker.POLICY, prediction.text, action),),
                 stop_reason=StopReason.ANSWERED,
             ),
+            rules,
         )
         for episode, prediction, action in zip(episodes, predictions, actions, strict=True)
     ]
-    metrics = task.metrics(records)
+    metrics = {**task.metrics(records), **other_mode_metrics(records, task.metrics)}
     return {name: value for name, value in metrics.items() if name.startswith(("action_", "turn_"))}
+
+
+def _with_mode(protocol: EvaluationProtocol, task, mode: str | None) -> EvaluationProtocol:
+    """The protocol, reporting ``mode`` of the task's metric under the headline names."""
+    if mode is None:
+        return protocol
+    if mode not in task.metric_modes:
+        known = ", ".join(task.metric_modes) or "none: its metric has one variant"
+        raise ConfigError(f"--mode {mode!r} is not a mode of {task.name}'s metric; known: {known}")
+    return replace(protocol, drop_f1_mode=mode)

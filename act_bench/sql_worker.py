@@ -89,7 +89,7 @@ class SqlWorker:
             code = self.kill()
             raise ActBenchError(
                 f"the SQL sandbox worker did not start (exit code {code})",
-                hint=f"run `{sys.executable} -m act_bench.sql_worker` to see why",
+                hint=f"check that `{sys.executable} -c 'import act_bench.sql_worker'` works",
             )
 
     def run(self, db_path: Path, sqls: Sequence[str], limits: SandboxLimits) -> list[QueryOutcome]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -19,6 +20,21 @@ from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, 
 ENTRY_POINT_GROUP = "act_bench.tasks"
 
 
+@dataclass(frozen=True, slots=True)
+class TaskDefaults:
+    """Settings whose right value depends on the task's data; a flag still overrides each.
+
+    - ``max_new_tokens``: tokens per policy turn, long enough for the task's answers.
+    - ``act_tolerance``: ACT's ε (Alg. 2 line 13): a trajectory wins when H(g', g) > ε.
+    - ``multiline_responses``: whether an answer may span lines (SQL), so a protocol that
+      keeps only a response's first line must not cut it.
+    """
+
+    max_new_tokens: int = 64
+    act_tolerance: float = 0.5
+    multiline_responses: bool = False
+
+
 @runtime_checkable
 class Task(Protocol):
     """A conversational task: data, the policy prompt, the heuristic H and the metrics."""
@@ -27,6 +43,8 @@ class Task(Protocol):
     description: str
     splits: tuple[str, ...]
     headline_metric: str
+    defaults: TaskDefaults
+    metric_modes: tuple[str, ...]  # variants of the content metric (PACIFIC: "act", "pacific")
 
     def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
         """Read a split. ``data_dir is None`` means the bundled sample written by us."""
@@ -36,11 +54,14 @@ class Task(Protocol):
         """The policy's chat input for p ("standard" format, App. E Table A17)."""
         ...
 
-    def score_turn(self, response: str, turn_state: TurnState) -> float:
-        """Turn-level score of an immediate response y against r, in [0, 1]."""
+    def score_turn(self, response: str, turn_state: TurnState, mode: str | None = None) -> float:
+        """Turn-level score of an immediate response y against r, in [0, 1].
+
+        ``mode`` names one of ``metric_modes`` (None: the task's default variant).
+        """
         ...
 
-    def score_outcome(self, outcome: str, goal: Goal) -> float:
+    def score_outcome(self, outcome: str, goal: Goal, mode: str | None = None) -> float:
         """The task heuristic H: trajectory outcome g' against goal g, in [0, 1]."""
         ...
 

@@ -175,7 +175,8 @@ class StopReason(enum.StrEnum):
     """Why a trajectory ended (App. D; Alg. 2 lines 6-12)."""
 
     ANSWERED = "answered"
-    TURN_CAP = "turn_cap"
+    TURN_CAP = "turn_cap"  # the cap was reached on a clarifying question: no answer
+    FINAL_TURN = "final_turn"  # the protocol took the response at the cap as the answer
     BACKEND_ERROR = "backend_error"
 
 
@@ -247,6 +248,12 @@ class Trajectory:
         return policy[-1].text if policy else ""
 
     @property
+    def answered(self) -> bool:
+        """Whether the trajectory ends in an answer (its outcome g'), rather than at the
+        turn cap on a clarifying question or on a backend error."""
+        return self.stop_reason in (StopReason.ANSWERED, StopReason.FINAL_TURN)
+
+    @property
     def clarified(self) -> bool:
         """Whether the policy asked at least one clarifying question before its outcome."""
         return len(self.policy_turns) > 1
@@ -268,6 +275,22 @@ class Trajectory:
 
 
 @dataclass(frozen=True, slots=True)
+class ModeScores:
+    """An episode's turn and trajectory scores under another variant of the task's content
+    metric (PACIFIC's DROP F1 in the mode its protocol does not report as headline)."""
+
+    turn_score: float
+    trajectory_score: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"turn_score": self.turn_score, "trajectory_score": self.trajectory_score}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModeScores:
+        return cls(float(data["turn_score"]), float(data["trajectory_score"]))
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeRecord:
     """The evaluated outcome of one (turn state, goal) pair: one line of ``samples.jsonl``.
 
@@ -286,9 +309,10 @@ class EpisodeRecord:
     trajectory: Trajectory
     turn_score: float
     trajectory_score: float
+    other_modes: dict[str, ModeScores] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "turn_state_id": self.turn_state_id,
             "conversation_id": self.conversation_id,
@@ -304,6 +328,9 @@ class EpisodeRecord:
             "turn_score": self.turn_score,
             "trajectory_score": self.trajectory_score,
         }
+        if self.other_modes:
+            data["other_modes"] = {mode: s.to_json() for mode, s in self.other_modes.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EpisodeRecord:
@@ -321,4 +348,8 @@ class EpisodeRecord:
             trajectory=Trajectory.from_json(data["trajectory"]),
             turn_score=float(data["turn_score"]),
             trajectory_score=float(data["trajectory_score"]),
+            other_modes={
+                mode: ModeScores.from_json(scores)
+                for mode, scores in (data.get("other_modes") or {}).items()
+            },
         )

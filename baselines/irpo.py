@@ -38,10 +38,12 @@ from trl import DPOConfig
 
 from act_bench.backends import BackendOptions, Generation, SamplingParams
 from act_bench.backends.hf import HFBackend
+from act_bench.classifiers import ClassificationInput, load_classifier
 from act_bench.errors import ConfigError
+from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import write_json_atomic
 from act_bench.task import Task
-from act_bench.types import TurnState
+from act_bench.types import Action, TurnState
 from baselines.common.config import PreferenceArguments, TaskTrainingArguments
 from baselines.common.generation import generate_in_chunks
 from baselines.common.model import ModelSource, load_policy
@@ -84,6 +86,18 @@ class IRPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "choices": list(LABEL_TARGETS),
         },
     )
+    protocol: str = field(
+        default="act-bench",
+        metadata={
+            "help": "Evaluation protocol of the labels: act-bench (a sample that asks instead of "
+            "answering is never correct against the goal) or act-paper (the authors' first "
+            "line and DROP F1 mode)."
+        },
+    )
+    action_classifier: str = field(
+        default="heuristic",
+        metadata={"help": "Action classifier that tells which samples answer (App. G)."},
+    )
     gold_winner_fallback: bool = field(
         default=False,
         metadata={"help": "When no sample of a prompt is correct, pair the gold response r."},
@@ -118,6 +132,8 @@ class IRPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "max_new_tokens": self.max_new_tokens,
             "label_against": self.label_against,
             "correct_threshold": self.correct_threshold,
+            "protocol": self.protocol,
+            "action_classifier": self.action_classifier,
             "gold_winner_fallback": self.gold_winner_fallback,
             "max_pairs_per_prompt": self.max_pairs_per_prompt,
         }
@@ -154,13 +170,27 @@ class LabeledSample:
 
 
 def label_sample(
-    task: Task, turn_state: TurnState, text: str, *, against: str, threshold: float
+    task: Task,
+    turn_state: TurnState,
+    text: str,
+    *,
+    against: str,
+    threshold: float,
+    protocol: EvaluationProtocol = ACT_BENCH,
+    action: Action | None = None,
 ) -> tuple[float, bool]:
-    """H(y) and whether it exceeds ε."""
+    """H(y) and whether it exceeds ε, in the protocol's variant of the task's metric.
+
+    Against the goal, a sample whose action is CLARIFY has not answered: under a protocol
+    that credits no such outcome (act-bench) it scores 0 and is never correct.
+    """
+    mode = protocol.metric_mode(task)
     if against == "goal":
-        score = max(task.score_outcome(text, goal) for goal in turn_state.goals)
+        if action is Action.CLARIFY and not protocol.credits_unanswered:
+            return 0.0, False
+        score = max(task.score_outcome(text, goal, mode) for goal in turn_state.goals)
     else:
-        score = task.score_turn(text, turn_state)
+        score = task.score_turn(text, turn_state, mode)
     return score, score > threshold
 
 
@@ -350,21 +380,33 @@ class IRPORun(TrainingRun[IRPOConfig]):
                 seed=config.seed + 100_000 * iteration,
             )
 
+            protocol = get_protocol(config.protocol)
+            cut = protocol.turn_rules(None, self.task.defaults).cut
+            classifier = load_classifier(config.action_classifier, task=self.task, seed=config.seed)
+
             def on_chunk(start: int, generations: list[Generation]) -> None:
                 nonlocal failed
+                chunk = [
+                    ((ts, k), cut(generation.text))
+                    for (ts, k), generation in zip(todo[start:], generations, strict=False)
+                    if not generation.error
+                ]
+                failed += sum(1 for g in generations if g.error)
+                actions = classifier.classify(
+                    [ClassificationInput(ts.prompt, text) for (ts, _), text in chunk]
+                )
                 new = []
-                for (ts, k), generation in zip(todo[start:], generations, strict=False):
-                    if generation.error:
-                        failed += 1
-                        continue
+                for ((ts, k), text), action in zip(chunk, actions, strict=True):
                     score, correct = label_sample(
                         self.task,
                         ts,
-                        generation.text,
+                        text,
                         against=config.label_against,
                         threshold=config.correct_threshold,
+                        protocol=protocol,
+                        action=action,
                     )
-                    new.append(LabeledSample(ts.id, k, generation.text, score, correct))
+                    new.append(LabeledSample(ts.id, k, text, score, correct))
                 append_jsonl(path, (s.to_json() for s in new))
                 found.extend(new)
 

@@ -32,13 +32,20 @@ def test_eval_writes_results_and_samples(tmp_path, data_dir):
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["status"] == "complete"
-    assert set(results["metrics"]) == {
+    assert {
         "action_accuracy",
         "action_macro_f1",
         "turn_drop_f1",
         "trajectory_drop_f1",
         "post_clarify_drop_f1",
-    }
+        # the other DROP F1 mode beside the protocol's (act-bench: PACIFIC's)
+        "turn_drop_f1_act",
+        "trajectory_drop_f1_act",
+        "post_clarify_drop_f1_act",
+    } <= set(results["metrics"])
+    assert results["protocol"] == "act-bench" and results["config"]["protocol"] == "act-bench"
+    assert results["config"]["max_new_tokens"] == 64 and results["config"]["max_turns"] == 3
+    assert results["counts"]["n_no_answer"] >= 0 and results["counts"]["n_excluded_selection"] == 0
     assert results["simulator"] == "gold" and results["action_classifier"] == "heuristic"
     assert results["model"] == "scripted" and results["n_items"] == 6
     assert results["config"]["limit"] == 6 and len(results["config_hash"]) == 64

@@ -1,8 +1,8 @@
 """Showing the leaderboard: a rich table in the terminal, and Markdown, CSV or HTML exports.
 
-Rows are grouped by task, then by (user simulator, action classifier): scores produced
-under different simulators or classifiers are not comparable, so each group is ranked on
-its own by the task's headline metric.
+Rows are grouped by task, then by (evaluation protocol, user simulator, action
+classifier): scores produced under different protocols, simulators or classifiers are not
+comparable, so each group is ranked on its own by the task's headline metric.
 """
 
 from __future__ import annotations
@@ -29,18 +29,26 @@ EXPORT_FORMATS = ("md", "csv", "html")
 @dataclass(frozen=True, slots=True)
 class Group:
     task: str
+    protocol: str
     simulator: str
     action_classifier: str
     headline: str
     metrics: tuple[str, ...]
     rows: tuple[Row, ...]
+    # The task's own App. D metrics: what the terminal table shows, so it stays readable;
+    # the exports carry every metric (other DROP F1 modes, clarification metrics).
+    primary_metrics: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
-        return f"{self.task} · simulator {self.simulator} · classifier {self.action_classifier}"
+        return (
+            f"{self.task} · protocol {self.protocol} · simulator {self.simulator} · "
+            f"classifier {self.action_classifier}"
+        )
 
 
-def _metric_order(task: str, rows: Sequence[Row]) -> tuple[str, tuple[str, ...]]:
+def _metric_order(task: str, rows: Sequence[Row]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(headline, every metric in order, the task's own metrics)."""
     names = {name for row in rows for name in row.metrics}
     try:
         known = get_task(task)
@@ -48,8 +56,10 @@ def _metric_order(task: str, rows: Sequence[Row]) -> tuple[str, tuple[str, ...]]
         headline = known.headline_metric
     except ConfigError:  # a task not installed here: keep its stored metrics as they are
         order, headline = [], ""
+    primary = tuple(order) or tuple(sorted(names))
     order += sorted(names - set(order))
-    return (headline if headline in names else (order[0] if order else "")), tuple(order)
+    headline = headline if headline in names else (order[0] if order else "")
+    return headline, tuple(order), primary
 
 
 def _rank_key(headline: str):
@@ -61,18 +71,20 @@ def _rank_key(headline: str):
 
 
 def group_rows(rows: Sequence[Row]) -> list[Group]:
-    """Task, then simulator and classifier; within a group, best headline metric first."""
+    """Task, then protocol, simulator and classifier; within a group, best headline first."""
     groups = []
 
-    def scope(row: Row) -> tuple[str, str, str]:
-        return (row.task, row.simulator, row.action_classifier)
+    def scope(row: Row) -> tuple[str, str, str, str]:
+        return (row.task, row.protocol, row.simulator, row.action_classifier)
 
     ordered = sorted(rows, key=lambda row: (row.task, row.source == "paper", scope(row)))
-    for (task, simulator, classifier), members in groupby(ordered, key=scope):
+    for (task, protocol, simulator, classifier), members in groupby(ordered, key=scope):
         members = list(members)
-        headline, metrics = _metric_order(task, members)
+        headline, metrics, primary = _metric_order(task, members)
         members.sort(key=_rank_key(headline))
-        groups.append(Group(task, simulator, classifier, headline, metrics, tuple(members)))
+        groups.append(
+            Group(task, protocol, simulator, classifier, headline, metrics, tuple(members), primary)
+        )
     return groups
 
 
@@ -108,7 +120,7 @@ def rich_tables(groups: Sequence[Group]) -> list[Table]:
         table.add_column("#", justify="right")
         for column in BASE_COLUMNS:
             table.add_column(column)
-        for metric in group.metrics:
+        for metric in group.primary_metrics:
             marker = " ▼" if metric == group.headline else ""
             table.add_column(f"{escape(metric)}{marker}", justify="right")
         for rank, row in enumerate(group.rows, start=1):
@@ -116,7 +128,7 @@ def rich_tables(groups: Sequence[Group]) -> list[Table]:
             table.add_row(
                 str(rank),
                 *(escape(text) for text in _describe(row)),
-                *(_cell(row.metrics.get(m)) for m in group.metrics),
+                *(_cell(row.metrics.get(m)) for m in group.primary_metrics),
                 style=style,
             )
         tables.append(table)
@@ -184,6 +196,7 @@ def to_csv(rows: Sequence[Row]) -> str:
         "name",
         "model",
         "approach",
+        "protocol",
         "simulator",
         "action_classifier",
         "prompt_style",

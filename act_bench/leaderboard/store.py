@@ -30,6 +30,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 PAPER = "paper"
 PAPER_SIMULATOR = "paper (Gemini Ultra user simulator)"
 PAPER_CLASSIFIER = "paper (Gemini Ultra action classifier)"
+PAPER_PROTOCOL = "act-paper"  # the paper's numbers come from the authors' evaluation code
+OLDER_RUNS_PROTOCOL = "act-bench"  # rows submitted before protocols were recorded
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -55,7 +57,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     results_dir TEXT,
     reference TEXT,
     data_source TEXT,
-    n_backend_errors INTEGER
+    n_backend_errors INTEGER,
+    protocol TEXT
 );
 CREATE TABLE IF NOT EXISTS metrics (
     submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
@@ -66,7 +69,7 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE INDEX IF NOT EXISTS submissions_task ON submissions(task, simulator, action_classifier);
 """
 # Columns added after version 1, with their types: added to an older database on open.
-ADDED_COLUMNS = {"data_source": "TEXT", "n_backend_errors": "INTEGER"}
+ADDED_COLUMNS = {"data_source": "TEXT", "n_backend_errors": "INTEGER", "protocol": "TEXT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class Row:
     reference: str | None
     data_source: str | None
     n_backend_errors: int | None
+    protocol: str
     metrics: dict[str, float | None]
 
     def to_json(self) -> dict[str, Any]:
@@ -113,6 +117,7 @@ class Row:
             "reference": self.reference,
             "data_source": self.data_source,
             "n_backend_errors": self.n_backend_errors,
+            "protocol": self.protocol,
             "metrics": self.metrics,
         }
 
@@ -228,7 +233,9 @@ class Leaderboard:
             records = connection.execute(
                 f"SELECT id, name, source, task, split, model, approach, simulator, "
                 f"action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
-                f"submitted_at, reference, data_source, n_backend_errors "
+                f"submitted_at, reference, data_source, n_backend_errors, "
+                f"CASE WHEN source = 'paper' THEN '{PAPER_PROTOCOL}' "
+                f"ELSE COALESCE(protocol, '{OLDER_RUNS_PROTOCOL}') END "
                 f"FROM submissions {where} ORDER BY id",
                 params,
             ).fetchall()
@@ -255,8 +262,8 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
         "INSERT INTO submissions (name, source, task, split, model, approach, simulator, "
         "action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
         "config_json, shots_json, act_bench_version, run_created, submitted_at, results_dir, "
-        "reference, data_source, n_backend_errors) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reference, data_source, n_backend_errors, protocol) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.name,
             s.source,
@@ -280,6 +287,7 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
             s.reference,
             s.data_source,
             s.n_backend_errors,
+            s.protocol,
         ),
     )
     submission_id = int(cursor.lastrowid)
@@ -383,6 +391,7 @@ def paper_submissions() -> list[Submission]:
                     source=PAPER,
                     approach=row["approach_id"],
                     reference=reference,
+                    protocol=PAPER_PROTOCOL,
                 )
             )
     return submissions

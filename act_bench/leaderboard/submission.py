@@ -39,6 +39,7 @@ class Submission:
     conversations: int | None = None  # training conversations of a tuned model
     data_source: str | None = None  # "sample" or "data:<digest>" (results.json data_source)
     n_backend_errors: int | None = None  # items that ended in a backend error
+    protocol: str = "act-bench"  # the evaluation protocol (act_bench/protocols.py)
 
 
 def _fail(message: str, path: Path, field: str | None = None, hint: str | None = None) -> DataError:
@@ -117,6 +118,7 @@ def read_submission(
         conversations=(training or {}).get("conversations"),
         data_source=results.data_label,
         n_backend_errors=results.n_backend_errors,
+        protocol=results.protocol,
     )
 
 

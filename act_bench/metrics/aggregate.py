@@ -10,7 +10,8 @@ name of their content metric ("drop_f1", "similarity", "execution_match").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from statistics import fmean
 
 from act_bench.metrics.actions import action_accuracy, action_macro_f1
@@ -77,7 +78,8 @@ def metric_counts(records: Sequence[EpisodeRecord]) -> dict[str, int]:
     Reported beside the metrics because simulator-driven scores are noisy (STYLE.md,
     "Results and resumption"): ``n_items`` records over ``n_turn_states`` turn states,
     ``n_clarified`` trajectories with a clarification, gold and predicted CLARIFY counts,
-    and the trajectories that ended on a backend error or at the turn cap.
+    the trajectories that ended on a backend error or at the turn cap, and ``n_no_answer``,
+    those that never answered (either of the two).
     """
     return {
         "n_items": len(records),
@@ -91,4 +93,34 @@ def metric_counts(records: Sequence[EpisodeRecord]) -> dict[str, int]:
         "n_turn_cap": sum(
             record.trajectory.stop_reason is StopReason.TURN_CAP for record in records
         ),
+        "n_no_answer": sum(not record.trajectory.answered for record in records),
     }
+
+
+def other_mode_metrics(
+    records: Sequence[EpisodeRecord],
+    metrics_of: Callable[[Sequence[EpisodeRecord]], dict[str, float | None]],
+) -> dict[str, float | None]:
+    """The content metrics again under each other mode the records were scored in, named
+    with the mode as a suffix (``trajectory_drop_f1_pacific``), so one run reports its
+    protocol's variant and the other side by side. ``metrics_of`` is the task's own
+    aggregation; action metrics do not depend on the mode and are not repeated. A mode
+    that some record lacks (an older line read on resume) is left out.
+    """
+    modes = sorted({mode for record in records for mode in record.other_modes})
+    metrics: dict[str, float | None] = {}
+    for mode in modes:
+        if not records or not all(mode in record.other_modes for record in records):
+            continue
+        rescored = [
+            replace(
+                record,
+                turn_score=record.other_modes[mode].turn_score,
+                trajectory_score=record.other_modes[mode].trajectory_score,
+            )
+            for record in records
+        ]
+        for name, value in metrics_of(rescored).items():
+            if not name.startswith("action_"):
+                metrics[f"{name}_{mode}"] = value
+    return metrics

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier
-from act_bench.episode import Episode, PromptRenderer, simulate_trajectories
+from act_bench.episode import Episode, PromptRenderer, TurnRules, simulate_trajectories
+from act_bench.protocols import ACT_BENCH, EvaluationProtocol
 from act_bench.simulators.base import UserSimulator
 from act_bench.task import Task
 from act_bench.types import Action, Message, Role, Speaker, Trajectory
@@ -76,7 +77,14 @@ class ActSettings:
     on_policy: bool = True  # False: --no-on-policy, plain offline DPO on D_pref
     simulate: bool = True  # False: --no-simulation, action check (and H on answers) only
     tolerance: float = 0.5  # ε: H(g', g) must exceed it for a trajectory to win
-    max_turns: int = 3
+    max_turns: int | None = None  # None: the protocol's cap, else 3
+    # How trajectories are simulated and scored; under act-bench a trajectory that never
+    # answers scores 0, so it always loses.
+    protocol: EvaluationProtocol = ACT_BENCH
+
+    def turn_rules(self, task: Task) -> TurnRules:
+        rules = self.protocol.turn_rules(self.max_turns, task.defaults)
+        return rules if self.simulate else TurnRules(1, rules.first_line_only)
 
 
 @dataclass(slots=True)
@@ -159,7 +167,7 @@ def build_pairs(
         classifier=_TimedClassifier(classifier, costs),
         simulator=_TimedSimulator(simulator, costs),
         sampling=sampling,
-        max_turns=settings.max_turns if settings.simulate else 1,
+        rules=settings.turn_rules(task),
     )
     pairs = [
         _pair(example, trajectory, fallback, task, settings)
@@ -190,7 +198,8 @@ def _pair(
             example, Response.single(y), offline.rejected, Branch.GOOD_TRAJECTORY, y, action
         )
     goal = example.turn_state.goals[0]
-    score = task.score_outcome(trajectory.outcome, goal) if trajectory.outcome else 0.0
+    protocol = settings.protocol
+    score = protocol.outcome_score(task, trajectory, goal, protocol.metric_mode(task))
     response = Response.from_trajectory(trajectory)
     if score > settings.tolerance:  # line 13-14
         return ActPair(

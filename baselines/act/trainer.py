@@ -31,6 +31,7 @@ from act_bench.backends import BackendOptions, SamplingParams, load_backend
 from act_bench.classifiers import load_classifier
 from act_bench.errors import ConfigError
 from act_bench.progress import progress_bar
+from act_bench.protocols import get_protocol
 from act_bench.simulators import load_simulator
 from baselines.act.onpolicy import ActSettings, Branch, build_pairs
 from baselines.act.preferences import (
@@ -76,15 +77,30 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
     simulator: str = field(
         default="gold", metadata={"help": "User simulator U: gold (replay) or a model spec."}
     )
-    tolerance: float = field(
-        default=0.5,
-        metadata={"help": "Heuristic tolerance ε: a trajectory wins when H(g', g) > ε."},
+    tolerance: float | None = field(
+        default=None,
+        metadata={
+            "help": "Heuristic tolerance ε: a trajectory wins when H(g', g) > ε; default: the "
+            "task's (PACIFIC 0.9 as in the authors' code, Abg-CoQA and AmbigSQL 0.5)."
+        },
     )
-    max_turns: int = field(
-        default=3, metadata={"help": "Cap on policy turns in a simulated trajectory."}
+    protocol: str = field(
+        default="act-bench",
+        metadata={
+            "help": "Evaluation protocol of the simulated trajectories: act-bench (a trajectory "
+            "that never answers loses) or act-paper (the authors' first line, one round)."
+        },
     )
-    max_new_tokens: int = field(
-        default=64, metadata={"help": "Tokens generated per policy turn and per y_l of M."}
+    max_turns: int | None = field(
+        default=None,
+        metadata={"help": "Cap on policy turns in a simulated trajectory (default: 3)."},
+    )
+    max_new_tokens: int | None = field(
+        default=None,
+        metadata={
+            "help": "Tokens generated per policy turn and per y_l of M; default: the task's "
+            "(64; AmbigSQL 256), 128 under --protocol act-paper."
+        },
     )
     sampling_temperature: float = field(
         default=1.0, metadata={"help": "Temperature of on-policy sampling (Alg. 2 line 2)."}
@@ -135,9 +151,22 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             raise ConfigError("--random_actions replaces the action labels; drop --action_labels")
         if self.no_on_policy and self.no_simulation:
             raise ConfigError("--no_on_policy already implies no simulation; pass only one")
+        self._fill_task_defaults()
         if not 0.0 <= self.tolerance < 1.0:
             raise ConfigError(f"--tolerance must be in [0, 1), got {self.tolerance}")
         super().__post_init__()
+
+    def _fill_task_defaults(self) -> None:
+        """ε, the token budget and the turn cap from the task and the protocol, so that
+        training_config.json records the numbers used."""
+        from act_bench.task import get_task
+
+        protocol = get_protocol(self.protocol)
+        defaults = get_task(self.task).defaults
+        if self.tolerance is None:
+            self.tolerance = defaults.act_tolerance
+        self.max_new_tokens = protocol.new_tokens(self.max_new_tokens, defaults)
+        self.max_turns = protocol.turn_cap(self.max_turns)
 
     @property
     def labels_source(self) -> str:
@@ -149,6 +178,7 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             simulate=not self.no_simulation,
             tolerance=self.tolerance,
             max_turns=self.max_turns,
+            protocol=get_protocol(self.protocol),
         )
 
 

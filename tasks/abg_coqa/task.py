@@ -11,6 +11,7 @@ from typing import Any
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.similarity import SentenceEmbedder, get_embedder
+from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 from tasks.abg_coqa import download as official
 from tasks.abg_coqa.loader import load_conversations
@@ -42,6 +43,11 @@ class AbgCoqaTask:
     description = "Abg-CoQA: ambiguous conversational QA over stories, SBERT similarity (§4.1.2)"
     splits = tuple(official.FILE_NAMES)
     headline_metric = "trajectory_similarity"
+    # Answers are short spans of the story; ε = 0.5 because a clarifying question scored
+    # against an answer already reaches ~0.6 similarity, so a lower ε would reward asking
+    # (with act-bench's protocol a trajectory that never answers scores 0 anyway).
+    defaults = TaskDefaults(max_new_tokens=64, act_tolerance=0.5)
+    metric_modes: tuple[str, ...] = ()
 
     def __init__(self, embedding_model: str | None = None) -> None:
         self._embedding_model = embedding_model
@@ -76,12 +82,12 @@ class AbgCoqaTask:
         that scoring them one by one afterwards only looks embeddings up."""
         self.embedder.warm([*_gold_texts(turn_states), *texts])
 
-    def score_turn(self, response: str, turn_state: TurnState) -> float:
+    def score_turn(self, response: str, turn_state: TurnState, mode: str | None = None) -> float:
         """Similarity of y to r: the recorded clarifying question, or the answer."""
         self.embedder.warm([response, *_gold_texts([turn_state])])
         return self._score(response, turn_state.gold_response)
 
-    def score_outcome(self, outcome: str, goal: Goal) -> float:
+    def score_outcome(self, outcome: str, goal: Goal, mode: str | None = None) -> float:
         """H: similarity of the trajectory outcome g' to the goal's answer (App. D)."""
         return self._score(outcome, str(goal.answer))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +273,36 @@ def gold_response(label: PacificLabel) -> str:
     return text
 
 
+UNANSWERED_TARGET = "This question was not answered by the Assistant."
+
+
+def transcript_turn(speaker: str, text: str) -> str:
+    """One line of the ACT authors' training transcript (``data/base_dataset.py``)."""
+    return f"{speaker}: {text}\n"
+
+
+def act_gold_texts(
+    labels: Sequence[PacificLabel], questions: Sequence[PacificQuestion], index: int
+) -> tuple[str, str]:
+    """(turn gold, trajectory target) of question ``index`` as the ACT authors score them.
+
+    Their dataset code (``data/base_dataset.py``, ``get_next_turn``) writes each turn as
+    ``"Assistant: <r>\n"``. For an ANSWER turn both texts are that line. For a CLARIFY
+    turn the turn gold is the clarifying question, the user's reply and the next
+    assistant turn, each on its line, and the target is that next assistant line (or
+    their "not answered" sentence when the conversation ends first); later lines have
+    their newlines replaced by spaces, as theirs do.
+    """
+    own = transcript_turn("Assistant", gold_response(labels[index]))
+    if not labels[index].req_clari:
+        return own, own
+    if index + 1 >= len(questions):
+        return own, UNANSWERED_TARGET
+    reply = transcript_turn("User", questions[index + 1].question.replace("\n", " "))
+    target = transcript_turn("Assistant", gold_response(labels[index + 1]).replace("\n", " "))
+    return own + reply + target, target
+
+
 def load_conversations(path: Path) -> list[Conversation]:
     """Turn states of a labeled PACIFIC file, one per question, in the file's order."""
     conversations = read_conversations(path)
@@ -292,20 +322,24 @@ def _conversation(path: Path, conversation: PacificConversation) -> Conversation
     grounding = linearize_grounding(conversation.table, conversation.paragraphs)
     history: list[Message] = []
     states = []
+    labels = [_label(path, conversation, question) for question in conversation.questions]
     for index, question in enumerate(conversation.questions):
-        label = _label(path, conversation, question)
+        label = labels[index]
         response = gold_response(label)
+        act_response, act_target = act_gold_texts(labels, conversation.questions, index)
+        goal = _goal(path, conversation, index)
         states.append(
             TurnState(
                 id=question.uid,
                 conversation_id=conversation.uid,
                 prompt=Prompt(grounding, tuple(history), question.question),
                 gold_response=response,
-                goals=(_goal(path, conversation, index),),
+                goals=(replace(goal, metadata={**goal.metadata, "act_gold_target": act_target}),),
                 gold_action=Action.CLARIFY if label.req_clari else Action.ANSWER,
                 metadata={
                     "order": question.order,
                     "answer": label.answer,
+                    "act_gold_response": act_response,
                     **_label_metadata(label),
                 },
             )

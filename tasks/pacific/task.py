@@ -9,6 +9,8 @@ from typing import Any
 
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import drop_f1, standard_metrics
+from act_bench.metrics.drop import DROP_MODES
+from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 from tasks.pacific import download as official
 from tasks.pacific.loader import load_conversations
@@ -27,6 +29,19 @@ def _gold_answer(answer: Any) -> Any:
     return [answer] if isinstance(answer, str) else answer
 
 
+def _mode(mode: str | None) -> str:
+    if mode is not None and mode not in DROP_MODES:
+        raise ConfigError(f"unknown DROP F1 mode {mode!r}; known: {', '.join(DROP_MODES)}")
+    return mode or "pacific"
+
+
+def _as_transcript(text: str) -> str:
+    """A policy turn as the ACT authors' policy writes it: their models continue a
+    transcript whose turns read ``Assistant: ...`` (``data/base_dataset.py``), so their
+    scored responses carry the role word that their gold texts carry too."""
+    return f"Assistant: {text}"
+
+
 class PacificTask:
     """Proactive conversational QA over financial tables and text (Deng et al., 2022).
 
@@ -39,6 +54,10 @@ class PacificTask:
     description = "PACIFIC: conversational QA over financial tables and text, DROP F1 (§4.1.1)"
     splits = tuple(official.FILE_NAMES)
     headline_metric = "trajectory_drop_f1"
+    # ε = 0.9: the ACT authors' PACIFIC condition checker marks a trajectory bad below it
+    # (google-research learning_to_clarify/act/src/act/metrics/pacific_metrics.py).
+    defaults = TaskDefaults(max_new_tokens=64, act_tolerance=0.9)
+    metric_modes = DROP_MODES
 
     def data_files(self, split: str, data_dir: Path | None) -> Path:
         """The file a split is read from; ``data_dir is None`` means the bundled sample."""
@@ -55,13 +74,18 @@ class PacificTask:
     def render_messages(self, prompt: Prompt) -> list[Message]:
         return render_messages(prompt)
 
-    def score_turn(self, response: str, turn_state: TurnState) -> float:
-        """DROP F1 of y against r: the gold answer (with its scale), or the clarifying question.
+    def score_turn(self, response: str, turn_state: TurnState, mode: str | None = None) -> float:
+        """DROP F1 of y against r.
 
-        The answer itself rather than r's text, so an arithmetic answer is compared as a
-        number and not through its derivation.
+        ``mode="pacific"`` (default): against the gold answer with its scale, or the
+        clarifying question; the answer itself rather than r's text, so an arithmetic
+        answer is compared as a number and not through its derivation. ``mode="act"``:
+        the ACT authors' ``get_metrics`` of y, written as their transcript writes a turn,
+        against their turn gold (:func:`tasks.pacific.loader.act_gold_texts`).
         """
         metadata = turn_state.metadata
+        if _mode(mode) == "act":
+            return drop_f1(_as_transcript(response), metadata["act_gold_response"], mode="act")
         return drop_f1(
             response,
             _gold_answer(metadata["answer"]),
@@ -69,8 +93,11 @@ class PacificTask:
             answer_type=metadata.get("answer_type"),
         )
 
-    def score_outcome(self, outcome: str, goal: Goal) -> float:
-        """H: DROP F1 of the trajectory outcome g' against the goal's answer (App. D)."""
+    def score_outcome(self, outcome: str, goal: Goal, mode: str | None = None) -> float:
+        """H: DROP F1 of the trajectory outcome g' against the goal (App. D), in ``mode``
+        as :meth:`score_turn` (``act``: against the authors' trajectory target)."""
+        if _mode(mode) == "act":
+            return drop_f1(_as_transcript(outcome), goal.metadata["act_gold_target"], mode="act")
         return drop_f1(
             outcome,
             _gold_answer(goal.answer),

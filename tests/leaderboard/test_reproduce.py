@@ -68,6 +68,24 @@ def test_a_second_run_resumes_and_replaces_instead_of_duplicating(tmp_path):
     assert len(Leaderboard(opts.db).rows(include_paper=False)) == 1
 
 
+def test_cells_run_under_the_act_paper_protocol_unless_told_otherwise(tmp_path):
+    import json
+    from pathlib import Path
+
+    [paper_run] = [r for r in reproduce("table1", options(tmp_path, models=("scripted",)),
+                                        show_progress=False) if r.model]  # fmt: skip
+    results = json.loads((Path(paper_run.output_dir) / "results.json").read_text())
+    assert results["protocol"] == "act-paper" and results["config"]["max_new_tokens"] == 128
+    assert "trajectory_drop_f1_pacific" in results["metrics"]
+    [row] = Leaderboard(tmp_path / "board.sqlite").rows(include_paper=False)
+    assert row.protocol == "act-paper"
+
+    ours = options(tmp_path / "ours", models=("scripted",), protocol="act-bench")
+    [bench_run] = [r for r in reproduce("table1", ours, show_progress=False) if r.model]
+    results = json.loads((Path(bench_run.output_dir) / "results.json").read_text())
+    assert results["protocol"] == "act-bench" and "trajectory_drop_f1_act" in results["metrics"]
+
+
 def test_every_table_has_cells_and_bad_requests_are_clear_errors(tmp_path):
     for table_id in ("table1", "table2", "table3", "table-a7", "table-a8", "table-a9"):
         assert cells_of(load_table(table_id))
@@ -96,6 +114,8 @@ def test_reproduce_table1_on_the_embedded_model(tmp_path):
             "1",
             "--max-new-tokens",
             "16",
+            "--protocol",
+            "act-bench",  # act-paper generates 128 tokens; 16 keeps this test fast
             "--output-dir",
             str(tmp_path / "runs"),
             "--db",

@@ -135,6 +135,7 @@ def test_metric_counts() -> None:
         "n_predicted_clarify": 3,
         "n_backend_errors": 1,
         "n_turn_cap": 1,
+        "n_no_answer": 2,  # the backend error and the turn cap
     }
 
 
@@ -148,6 +149,7 @@ def test_metric_counts_of_nothing() -> None:
             "n_predicted_clarify",
             "n_backend_errors",
             "n_turn_cap",
+            "n_no_answer",
         ],
         0,
     )

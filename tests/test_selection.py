@@ -1,0 +1,56 @@
+"""A checkpoint's selection conversations are left out of its evaluation on that split."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from act_bench.errors import DataError
+from act_bench.evaluation import EvalConfig, _excluded_selection, select_turn_states
+from act_bench.selection import selection_conversations
+from act_bench.task import get_task, turn_states
+
+PACIFIC = get_task("pacific")
+
+
+def checkpoint(tmp_path, validation, task="pacific"):
+    """A checkpoint folder whose training_config.json records ``validation``."""
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    record = {"task": task, "data": {"validation": validation}}
+    (folder / "training_config.json").write_text(json.dumps(record))
+    return f"hf:{folder}"
+
+
+def test_selection_conversations_are_excluded_and_counted(tmp_path):
+    conversations = PACIFIC.load("validation", None)
+    chosen = conversations[0]
+    model = checkpoint(
+        tmp_path, {"split": "validation", "conversation_ids": [chosen.id], "conversations": 1}
+    )
+    config = EvalConfig(model=model, split="validation")
+    states, _ = select_turn_states(PACIFIC, config)
+    everything = turn_states(conversations)
+    assert len(states) == len(everything) - len(chosen.turn_states)
+    assert chosen.id not in {state.conversation_id for state in states}
+    assert _excluded_selection(PACIFIC, config, None) == len(chosen.turn_states) > 0
+
+    kept = EvalConfig(model=model, split="validation", include_selection=True)
+    assert len(select_turn_states(PACIFIC, kept)[0]) == len(everything)
+    assert _excluded_selection(PACIFIC, kept, None) == 0
+
+
+def test_other_splits_tasks_and_models_are_untouched(tmp_path):
+    model = checkpoint(tmp_path, {"split": "train", "conversation_ids": ["x"]})
+    assert selection_conversations(model).split == "train"
+    assert _excluded_selection(PACIFIC, EvalConfig(model=model), None) == 0
+    assert selection_conversations("smollm2") is None
+    assert selection_conversations(f"hf:{tmp_path / 'missing'}") is None
+
+
+def test_a_malformed_record_names_its_file_and_field(tmp_path):
+    model = checkpoint(tmp_path, {"split": "validation", "conversation_ids": "c1"})
+    with pytest.raises(DataError) as error:
+        selection_conversations(model)
+    assert error.value.field == "conversation_ids" and "training_config.json" in str(error.value)

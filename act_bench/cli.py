@@ -94,6 +94,14 @@ ShotPool = Annotated[
         "task's bundled sample when absent."
     ),
 ]
+PrefixCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--prefix-cache/--no-prefix-cache",
+        help="hf/smollm2: reuse the KV cache of prompt prefixes already computed; vllm: "
+        "automatic prefix caching. Greedy outputs are the same either way.",
+    ),
+]
 
 
 @app.command("eval")
@@ -167,6 +175,7 @@ def eval_command(
             "training_config.json); by default they are left out and counted."
         ),
     ] = False,
+    prefix_cache: PrefixCacheOption = True,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
@@ -196,6 +205,7 @@ def eval_command(
         num_shots=num_shots,
         shot_pool=shot_pool,
         include_selection=include_selection,
+        prefix_cache=prefix_cache,
         output_dir=output_dir
         or default_output_dir(
             task, split, model, prompt_style=prompt_style, num_shots=num_shots, protocol=protocol

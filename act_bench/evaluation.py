@@ -71,6 +71,7 @@ class EvalConfig:
     shot_pool: str = "train"
     include_selection: bool = False  # keep a checkpoint's selection conversations
     output_dir: str = "runs/latest"
+    prefix_cache: bool = True  # reuse computed prompt prefixes; not part of the identity
 
     def resolved(self) -> EvalConfig:
         """The config with the turn cap and token budget its protocol and task imply filled
@@ -90,6 +91,7 @@ class EvalConfig:
         data = asdict(self)
         data.pop("output_dir")
         data.pop("timeout_s")
+        data.pop("prefix_cache")  # greedy outputs are the same with and without it
         return data
 
     def backend_options(self) -> BackendOptions:
@@ -100,6 +102,7 @@ class EvalConfig:
             max_concurrency=self.max_concurrency,
             timeout_s=self.timeout_s,
             batch_size=self.batch_size,
+            prefix_cache=self.prefix_cache,
         )
 
     def sampling(self) -> SamplingParams:

@@ -17,6 +17,7 @@ __all__ = [
     "Usage",
     "BACKENDS",
     "is_backend_spec",
+    "forget_shared_backends",
     "load_backend",
     "shared_backend",
 ]
@@ -57,3 +58,10 @@ def shared_backend(spec: str | Spec, options: BackendOptions | None = None) -> B
         if key not in _SHARED:
             _SHARED[key] = load_backend(key[0], options)
         return _SHARED[key]
+
+
+def forget_shared_backends() -> None:
+    """Drop this process's shared instances, so that a benchmark comparing two settings in one
+    process measures each with only its own model in memory."""
+    with _SHARED_LOCK:
+        _SHARED.clear()

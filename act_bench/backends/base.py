@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from act_bench.backends.prefix_cache import PrefixCacheStats
 from act_bench.types import Message
 
 
@@ -16,7 +17,11 @@ class BackendOptions:
 
     ``device`` and ``dtype`` (``None`` = auto) and ``batch_size`` serve local models;
     ``api_base``, ``api_key``, ``max_concurrency``, ``max_retries`` and ``timeout_s`` serve
-    API models. Hashable, so ``shared_backend`` can key instances on it.
+    API models. ``prefix_cache`` turns on reuse of computed prompt prefixes (local models'
+    KV caches, vLLM's automatic prefix caching, providers' prompt caching where a request
+    must ask for it); ``prefix_cache_bytes`` bounds a local model's store (``None`` = sized
+    for the machine, see ``prefix_cache.default_budget_bytes``). Hashable, so
+    ``shared_backend`` can key instances on it.
     """
 
     device: str | None = None
@@ -27,6 +32,8 @@ class BackendOptions:
     max_retries: int = 5
     timeout_s: float = 120.0
     batch_size: int = 8
+    prefix_cache: bool = True
+    prefix_cache_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +62,13 @@ class Generation:
 
     ``error`` is set (and ``text`` empty) when the backend failed for this item only;
     the loop then stops that trajectory with reason ``backend_error``.
+    ``cached_prompt_tokens`` of the ``prompt_tokens`` were not computed for this item: a
+    local model reused them from an earlier prompt, or the provider reported them cached.
     """
 
     text: str
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
@@ -67,15 +77,21 @@ class Generation:
 
 @dataclass(slots=True)
 class Usage:
-    """Running totals over a backend's life; thread-safe so concurrent API calls add up."""
+    """Running totals over a backend's life; thread-safe so concurrent API calls add up.
+
+    ``prefill_tokens_computed`` (in ``to_json``) is ``prompt_tokens`` less the cached ones;
+    ``prefix_cache`` is the local prefix store's record, when the backend has one.
+    """
 
     calls: int = 0
     prompts: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
     errors: int = 0
+    prefix_cache: PrefixCacheStats | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_batch(self, generations: Sequence[Generation], wall_s: float) -> None:
@@ -83,21 +99,27 @@ class Usage:
             self.calls += 1
             self.prompts += len(generations)
             self.prompt_tokens += sum(g.prompt_tokens for g in generations)
+            self.cached_prompt_tokens += sum(g.cached_prompt_tokens for g in generations)
             self.completion_tokens += sum(g.completion_tokens for g in generations)
             self.cost_usd += sum(g.cost_usd for g in generations)
             self.errors += sum(1 for g in generations if g.error)
             self.latency_s += wall_s
 
-    def to_json(self) -> dict[str, float | int]:
-        return {
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "calls": self.calls,
             "prompts": self.prompts,
             "prompt_tokens": self.prompt_tokens,
+            "cached_prompt_tokens": self.cached_prompt_tokens,
+            "prefill_tokens_computed": self.prompt_tokens - self.cached_prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "latency_s": round(self.latency_s, 3),
             "cost_usd": round(self.cost_usd, 6),
             "errors": self.errors,
         }
+        if self.prefix_cache is not None:
+            data["prefix_cache"] = self.prefix_cache.to_json()
+        return data
 
 
 def truncate_at_stop(text: str, stop: Sequence[str]) -> str:

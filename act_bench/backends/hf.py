@@ -22,6 +22,14 @@ from act_bench.backends.base import (
     Usage,
     truncate_at_stop,
 )
+from act_bench.backends.kv_reuse import (
+    KVState,
+    left_padded_cache,
+    prefill,
+    supports_prefix_reuse,
+    weights_version,
+)
+from act_bench.backends.prefix_cache import PrefixCache, default_budget_bytes
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message
 
@@ -77,12 +85,18 @@ def plain_transcript(conversation: Sequence[Message]) -> str:
 class HFBackend:
     """A transformers causal LM behind the backend interface.
 
-    Conversations are rendered with the tokenizer's chat template, sorted by length and
-    generated in left-padded chunks of ``options.batch_size``. Each item's ``latency_s`` is
-    its chunk's wall time divided equally among the chunk's items (they were computed
-    together, so no finer split is meaningful); ``usage.latency_s`` is the whole call's wall
-    time. ``completion_tokens`` counts the generated tokens up to and including the first
+    Conversations are rendered with the tokenizer's chat template and generated in
+    left-padded chunks of ``options.batch_size``. Each item's ``latency_s`` is its chunk's
+    wall time divided equally among the chunk's items (they were computed together, so no
+    finer split is meaningful); ``usage.latency_s`` is the whole call's wall time.
+    ``completion_tokens`` counts the generated tokens up to and including the first
     end-of-sequence token.
+
+    With ``options.prefix_cache`` (the default) prompts are sorted by token ids, so prompts
+    sharing a prefix are neighbours and share a chunk; each prompt is prefilled from the
+    longest prefix any earlier prompt computed (``kv_reuse.py``), and the chunk is decoded
+    together. Without it (``--no-prefix-cache``) prompts are sorted by length and each chunk
+    is prefilled whole, left-padded, as before.
     """
 
     def __init__(
@@ -125,6 +139,14 @@ class HFBackend:
         if tokenizer.pad_token is None:  # batching needs one; EOS is the usual stand-in,
             tokenizer.pad_token = tokenizer.eos_token  # and trainers sharing it need one too
         self._end_token_ids = _end_token_ids(model, tokenizer)
+        self.prefix_cache: PrefixCache[KVState] | None = None
+        if options.prefix_cache and supports_prefix_reuse(model):
+            budget = options.prefix_cache_bytes
+            if budget is None:
+                budget = default_budget_bytes(model.device.type)
+            self.prefix_cache = PrefixCache(budget)
+            self.usage.prefix_cache = self.prefix_cache.stats
+            self._weights_version = weights_version(model)
 
     @property
     def device(self) -> torch.device:
@@ -145,15 +167,22 @@ class HFBackend:
     ) -> list[Generation]:
         start = time.perf_counter()
         prompts = [self.render(conversation) for conversation in conversations]
-        by_length = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+        token_ids = [self._token_ids(p) for p in prompts] if self.prefix_cache is not None else []
+        if self.prefix_cache is not None:
+            order = sorted(range(len(prompts)), key=lambda i: token_ids[i])
+        else:
+            order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
         results: list[Generation | None] = [None] * len(prompts)
         was_training = self.model.training
         self.model.eval()
         try:
             with seeded(params.seed, self.device):
-                for offset in range(0, len(by_length), self.batch_size):
-                    chunk = by_length[offset : offset + self.batch_size]
-                    outputs = self._generate_chunk([prompts[i] for i in chunk], params)
+                for offset in range(0, len(order), self.batch_size):
+                    chunk = order[offset : offset + self.batch_size]
+                    if self.prefix_cache is not None:
+                        outputs = self._generate_reusing([token_ids[i] for i in chunk], params)
+                    else:
+                        outputs = self._generate_chunk([prompts[i] for i in chunk], params)
                     for index, generation in zip(chunk, outputs, strict=True):
                         results[index] = generation
         finally:
@@ -183,22 +212,86 @@ class HFBackend:
             ) from error
         except RuntimeError as error:
             raise BackendError(f"{self.spec} failed to generate: {error}") from error
-        latency = (time.perf_counter() - start) / len(prompts)
         prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
         new_ids = output_ids[:, inputs["input_ids"].shape[1] :].tolist()
+        latency = (time.perf_counter() - start) / len(prompts)
+        return self._generations(new_ids, prompt_tokens, [0] * len(prompts), latency, params)
+
+    def _generate_reusing(
+        self, token_ids: list[list[int]], params: SamplingParams
+    ) -> list[Generation]:
+        """Prefill each prompt from the longest stored prefix, then decode the chunk together
+        (see ``kv_reuse.py``); greedy outputs match :meth:`_generate_chunk`'s."""
+        assert self.prefix_cache is not None
+        start = time.perf_counter()
+        version = weights_version(self.model)
+        if version != self._weights_version:  # the weights changed: stored states are stale
+            self.prefix_cache.clear()
+            self._weights_version = version
+        width = max(len(ids) for ids in token_ids)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in token_ids])
+        attention_mask = torch.tensor(
+            [[0] * (width - len(ids)) + [1] * len(ids) for ids in token_ids]
+        )
+        try:
+            with torch.inference_mode():
+                states, reused = [], []
+                for ids in token_ids:
+                    state, count = prefill(self.model, ids, self.prefix_cache)
+                    states.append(state)
+                    reused.append(count)
+                kwargs: dict[str, Any] = {}
+                if width > 1:
+                    kwargs["cache"] = left_padded_cache(states, width - 1, self.model)
+                output_ids = self.model.generate(
+                    input_ids=input_ids.to(self.device),
+                    attention_mask=attention_mask.to(self.device),
+                    **kwargs,
+                    **self._generate_kwargs(params),
+                    tokenizer=self.tokenizer,
+                )
+        except torch.OutOfMemoryError as error:
+            self.prefix_cache.clear()
+            raise BackendError(
+                f"{self.spec} ran out of memory generating {len(token_ids)} prompts",
+                hint="lower --batch-size or --max-new-tokens, or pass --no-prefix-cache",
+            ) from error
+        except RuntimeError as error:
+            raise BackendError(f"{self.spec} failed to generate: {error}") from error
+        new_ids = output_ids[:, width:].tolist()
+        latency = (time.perf_counter() - start) / len(token_ids)
+        counts = [len(ids) for ids in token_ids]
+        return self._generations(new_ids, counts, reused, latency, params)
+
+    def _generations(
+        self,
+        new_ids: list[list[int]],
+        prompt_tokens: list[int],
+        cached_tokens: list[int],
+        latency: float,
+        params: SamplingParams,
+    ) -> list[Generation]:
         generations = []
-        for count, ids in zip(prompt_tokens, new_ids, strict=True):
+        for count, cached, ids in zip(prompt_tokens, cached_tokens, new_ids, strict=True):
             ids = self._until_end(ids)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             generations.append(
                 Generation(
                     text=truncate_at_stop(text, params.stop),
                     prompt_tokens=int(count),
+                    cached_prompt_tokens=cached,
                     completion_tokens=len(ids),
                     latency_s=latency,
                 )
             )
         return generations
+
+    def _token_ids(self, prompt: str) -> list[int]:
+        """The prompt's ids exactly as the batched tokenizer call would give them."""
+        return self.tokenizer(
+            prompt, add_special_tokens=not getattr(self.tokenizer, "chat_template", None)
+        )["input_ids"]
 
     def _generate_kwargs(self, params: SamplingParams) -> dict[str, Any]:
         """Every sampling setting explicit, so a checkpoint's generation_config cannot

@@ -51,6 +51,22 @@ class MalformedResponse(Exception):
     """A response that arrived but holds no completion (e.g. ``"choices": []``)."""
 
 
+# Prompt caching (issue 19). OpenAI-style providers cache a repeated prompt prefix on their
+# own; Anthropic, Bedrock and Vertex cache only up to a marked message. LiteLLM marks it for
+# the providers that need it (and leaves other requests alone): the last message, because a
+# turn state's prompt is a prefix of its clarification rounds' and of the next turn state's.
+CACHE_CONTROL_INJECTION_POINTS = [{"location": "message", "index": -1}]
+
+
+def cached_prompt_tokens(usage: Any) -> int:
+    """Prompt tokens the provider served from its cache (OpenAI's ``cached_tokens``, which
+    LiteLLM also fills from Anthropic's ``cache_read_input_tokens``); 0 when not reported."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    if isinstance(details, dict):
+        return int(details.get("cached_tokens") or 0)
+    return int(getattr(details, "cached_tokens", 0) or 0)
+
+
 class LiteLLMBackend:
     """One LiteLLM model; ``retry_base_delay_s`` and ``retry_max_delay_s`` bound the backoff
     (attempt ``k`` waits a uniform random time in ``[0, min(max, base * 2**k)]``);
@@ -156,6 +172,7 @@ class LiteLLMBackend:
         return Generation(
             text=truncate_at_stop(message.content or "", params.stop),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            cached_prompt_tokens=cached_prompt_tokens(usage),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             latency_s=time.perf_counter() - start,
             cost_usd=self._cost(response),
@@ -185,6 +202,8 @@ class LiteLLMBackend:
             request["api_base"] = self.options.api_base
         if self.options.api_key:
             request["api_key"] = self.options.api_key
+        if self.options.prefix_cache:
+            request["cache_control_injection_points"] = CACHE_CONTROL_INJECTION_POINTS
         return request
 
     def _is_retryable(self, error: Exception) -> bool:

@@ -4,6 +4,12 @@ vLLM schedules its own batches, so the whole call goes to ``LLM.chat`` at once. 
 is sampled with seed ``seed + i``: one shared per-request seed would give identical samples
 for identical prompts, unlike the other backends, where items of a batch draw in turn from
 one seeded stream.
+
+Automatic prefix caching is on unless ``options.prefix_cache`` is off (``--no-prefix-cache``):
+vLLM keeps the KV blocks of prompts it has seen, keyed by their token content, and a prompt
+starting with the same tokens (the instruction, the table and passage, the earlier turns;
+the chat template keeps them first and byte-stable) reuses them. The prompt tokens vLLM
+reports as cached are counted in ``usage.cached_prompt_tokens``.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ class VLLMBackend:
         self.spec = f"vllm:{argument}"
         self.usage = Usage()
         try:
-            self.llm = vllm.LLM(model=argument, dtype=options.dtype or "auto")
+            self.llm = vllm.LLM(**engine_arguments(argument, options))
         except (OSError, ValueError, RuntimeError) as error:
             raise BackendError(
                 f"vllm cannot load {argument!r}: {error}",
@@ -80,6 +86,16 @@ class VLLMBackend:
         return Generation(
             text=truncate_at_stop(completion.text, params.stop),
             prompt_tokens=len(output.prompt_token_ids or []),
+            cached_prompt_tokens=int(getattr(output, "num_cached_tokens", 0) or 0),
             completion_tokens=len(completion.token_ids),
             latency_s=latency,
         )
+
+
+def engine_arguments(argument: str, options: BackendOptions) -> dict[str, Any]:
+    """The ``vllm.LLM`` arguments this backend sets."""
+    return {
+        "model": argument,
+        "dtype": options.dtype or "auto",
+        "enable_prefix_caching": options.prefix_cache,
+    }

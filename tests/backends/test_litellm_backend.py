@@ -93,6 +93,8 @@ def completion(body: dict[str, Any]) -> dict[str, Any]:
             "prompt_tokens": 11 * len(body["messages"]),
             "completion_tokens": 7,
             "total_tokens": 0,
+            # as a provider with prompt caching reports it: every message but the last cached
+            "prompt_tokens_details": {"cached_tokens": 11 * (len(body["messages"]) - 1)},
         },
     }
 
@@ -134,15 +136,26 @@ def test_generates_in_order_with_tokens_and_sampling_params(server: FakeOpenAI) 
     assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
     assert (sent["temperature"], sent["top_p"], sent["max_tokens"]) == (0.5, 0.9, 32)
     assert (sent["stop"], sent["seed"]) == (["STOP"], 3)
+    assert [g.cached_prompt_tokens for g in generations] == [11] * 3
     assert model.usage.to_json() | {"latency_s": 0} == {
         "calls": 1,
         "prompts": 3,
         "prompt_tokens": 66,
+        "cached_prompt_tokens": 33,
+        "prefill_tokens_computed": 33,
         "completion_tokens": 21,
         "latency_s": 0,
         "cost_usd": 0.0,
         "errors": 0,
     }
+
+
+def test_prompt_caching_is_requested_unless_turned_off(server: FakeOpenAI) -> None:
+    [conversation] = ask("x")
+    request = backend(server, "ok")._request(conversation, SamplingParams())
+    assert request["cache_control_injection_points"] == [{"location": "message", "index": -1}]
+    request = backend(server, "ok", prefix_cache=False)._request(conversation, SamplingParams())
+    assert "cache_control_injection_points" not in request
 
 
 def test_rate_limit_is_retried_with_backoff(server: FakeOpenAI) -> None:

@@ -1,0 +1,133 @@
+"""Prefix KV reuse on a tiny random Llama: same states, same greedy tokens, stored states
+untouched. Fast (no download); the real-model check on PACIFIC prompts is in
+test_hf_backend.py."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+
+from act_bench.backends.kv_reuse import (
+    left_padded_cache,
+    prefill,
+    state_nbytes,
+    supports_prefix_reuse,
+    weights_version,
+)
+from act_bench.backends.prefix_cache import PrefixCache
+
+PAD = 0
+
+
+@pytest.fixture(scope="module")
+def model() -> LlamaForCausalLM:
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=PAD,
+        eos_token_id=1,
+        bos_token_id=2,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+def prompt(seed: int, length: int) -> list[int]:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(3, 64, (length,), generator=generator).tolist()
+
+
+def full_state(model, tokens: list[int]):
+    with torch.inference_mode():
+        output = model(input_ids=torch.tensor([tokens]), use_cache=True)
+    return [(layer.keys, layer.values) for layer in output.cache.layers]
+
+
+def test_prefill_continues_from_the_stored_prefix_with_the_same_state(model) -> None:
+    store = PrefixCache(10**8, min_tokens=4)
+    first = prompt(1, 30)
+    second = [*first, *prompt(2, 10)]
+    with torch.inference_mode():
+        state, reused = prefill(model, first, store)
+        assert reused == 0 and state[0][0].shape[2] == 29
+        kept = [(k.clone(), v.clone()) for k, v in state]
+        state, reused = prefill(model, second, store)
+    assert reused == 29 and state[0][0].shape[2] == 39
+    for (keys, values), (full_keys, full_values) in zip(
+        state, full_state(model, second[:-1]), strict=True
+    ):
+        torch.testing.assert_close(keys, full_keys)
+        torch.testing.assert_close(values, full_values)
+    assert len(store) == 1  # the second prompt's state replaced the first's
+    assert store.stats.bytes == state_nbytes(state) == 2 * 2 * 2 * 39 * 8 * 4
+    # continuing did not write into the first prompt's stored tensors
+    with torch.inference_mode():
+        again, _ = prefill(model, first, PrefixCache(10**8, min_tokens=4))
+    for (keys, values), (kept_keys, kept_values) in zip(again, kept, strict=True):
+        torch.testing.assert_close(keys, kept_keys)
+        torch.testing.assert_close(values, kept_values)
+
+
+def test_a_one_token_prompt_has_nothing_to_prefill(model) -> None:
+    assert prefill(model, [5], PrefixCache(10**8)) == (None, 0)
+
+
+def greedy(model, rows: list[list[int]], cache=None) -> list[list[int]]:
+    width = max(map(len, rows))
+    ids = torch.tensor([[PAD] * (width - len(r)) + r for r in rows])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+    kwargs = {"cache": cache} if cache is not None else {}
+    with torch.inference_mode():
+        output = model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=12,
+            do_sample=False,
+            pad_token_id=PAD,
+            eos_token_id=1,
+            **kwargs,
+        )
+    return output[:, width:].tolist()
+
+
+def test_batched_decoding_from_reused_states_gives_the_plain_greedy_tokens(model) -> None:
+    shared = prompt(3, 40)
+    rows = [[*shared, *prompt(4, 7)], shared[:25], [*shared, *prompt(5, 19)], prompt(6, 33)]
+    store = PrefixCache(10**8, min_tokens=4)
+    with torch.inference_mode():
+        prefilled = [prefill(model, row, store) for row in rows]
+    assert [reused for _, reused in prefilled] == [0, 24, 40, 0]
+    width = max(map(len, rows))
+    cache = left_padded_cache([state for state, _ in prefilled], width - 1, model)
+    assert cache.get_seq_length() == width - 1
+    assert greedy(model, rows, cache) == greedy(model, rows)
+    assert greedy(model, rows) == [greedy(model, [row])[0] for row in rows]
+
+
+def test_only_plain_full_attention_caches_are_reused(model) -> None:
+    assert supports_prefix_reuse(model)
+    sliding = MistralForCausalLM(
+        MistralConfig(
+            vocab_size=64,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            sliding_window=8,
+        )
+    )
+    assert not supports_prefix_reuse(sliding)
+
+
+def test_weights_version_moves_when_a_parameter_is_updated_in_place(model) -> None:
+    before = weights_version(model)
+    with torch.no_grad():
+        model.lm_head.weight.add_(0.0)
+    assert weights_version(model) == before + 1

@@ -159,6 +159,23 @@ def choose_actions(
     return [(a, a.rejected) for a in label_actions(turn_states, annotator)]
 
 
+def states_for_steps(
+    turn_states: Sequence[TurnState], needed: int | None, *, seed: int
+) -> list[TurnState]:
+    """The turn states a run of ``needed`` training examples draws, when that is fewer than
+    all of them (``--max_steps`` below an epoch): a seeded sample, kept in dataset order so
+    that a conversation's turn states stay together and share their prompt prefix.
+
+    Alg. 1 costs minutes per hundred turn states on a CPU; a two-step run should not wait for
+    pairs it will never train on. The steps then make one epoch over the sample, each example
+    drawn once, as the first steps of a longer run draw distinct examples.
+    """
+    if needed is None or needed >= len(turn_states):
+        return list(turn_states)
+    chosen = set(random.Random(f"{seed}:max_steps").sample(range(len(turn_states)), needed))
+    return [state for index, state in enumerate(turn_states) if index in chosen]
+
+
 def build_preferences(
     turn_states: Sequence[TurnState],
     *,

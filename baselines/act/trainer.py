@@ -40,6 +40,7 @@ from baselines.act.preferences import (
     PreferenceExample,
     PreferenceStats,
     build_preferences,
+    states_for_steps,
 )
 from baselines.act.tokenize import tokenize_pair
 from baselines.common.config import PreferenceArguments, TaskTrainingArguments
@@ -330,6 +331,8 @@ class ActRun(TrainingRun[ActConfig]):
                 by_split[name] = None
                 continue
             states = lengths.keep_prompts(sample.turn_states, name)
+            if name == "train":
+                states = self._states_for_max_steps(states)
             with (
                 self.state.main_process_first(),
                 progress_bar(
@@ -393,6 +396,7 @@ class ActRun(TrainingRun[ActConfig]):
                 "simulator": config.simulator,
                 **asdict(config.settings()),
             },
+            "train_states_for_max_steps": self._needed_examples(),
             "train_examples": len(train),
             "validation_examples": len(validation) if validation is not None else 0,
             **lengths.to_json(),
@@ -411,6 +415,27 @@ class ActRun(TrainingRun[ActConfig]):
             peft_config=lora_config(self.config),
             act=self.components,
         )
+
+    def _needed_examples(self) -> int | None:
+        """Training examples ``--max_steps`` steps draw; None when not set."""
+        config = self.config
+        if config.max_steps is None or config.max_steps <= 0:
+            return None
+        per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
+        return config.max_steps * per_step * max(1, config.world_size)
+
+    def _states_for_max_steps(self, states: list[Any]) -> list[Any]:
+        """D_pref only for the training examples ``--max_steps`` steps draw (see
+        :func:`~baselines.act.preferences.states_for_steps`)."""
+        needed = self._needed_examples()
+        chosen = states_for_steps(states, needed, seed=self.config.seed)
+        if len(chosen) < len(states) and self.show_progress and self.state.is_main_process:
+            console.print(
+                f"--max_steps {self.config.max_steps}: D_pref for the {needed} training turn "
+                f"states those steps draw (of {len(states)})",
+                highlight=False,
+            )
+        return chosen
 
     def _cache_path(self, generator_spec: str) -> Path:
         config = self.config

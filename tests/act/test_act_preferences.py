@@ -11,7 +11,7 @@ from act_bench.backends import SamplingParams
 from act_bench.errors import DataError
 from act_bench.types import Action, Role
 from baselines.act.control import CONTROL_INSTRUCTION, ControlStyle
-from baselines.act.preferences import build_preferences, read_cache
+from baselines.act.preferences import build_preferences, read_cache, states_for_steps
 from tasks.pacific import task
 
 
@@ -149,3 +149,20 @@ def test_alg1_with_the_embedded_model_as_generator(tmp_path):
     assert all(e.rejected.strip() for e in examples)
     assert 0.0 <= stats.control_rate <= 1.0
     print(f"control rate with smollm2 as M: {stats.control_rate:.2f}")
+
+
+def test_max_steps_below_an_epoch_builds_only_the_states_those_steps_draw():
+    states = [
+        state
+        for conversation in task.load("validation", None)
+        for state in conversation.turn_states
+    ]
+    assert len(states) > 6
+    chosen = states_for_steps(states, 6, seed=3)
+    assert len(chosen) == 6 == len({state.id for state in chosen})
+    positions = [states.index(state) for state in chosen]
+    assert positions == sorted(positions)  # dataset order: conversations stay together
+    assert states_for_steps(states, 6, seed=3) == chosen
+    assert states_for_steps(states, 6, seed=4) != chosen
+    assert states_for_steps(states, None, seed=3) == states
+    assert states_for_steps(states, len(states) + 1, seed=3) == states

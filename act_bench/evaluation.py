@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from act_bench import __version__
+from act_bench.analysis import run_counts, run_metrics, run_slices
 from act_bench.backends import (
     BACKENDS,
     Backend,
@@ -25,7 +26,7 @@ from act_bench.data import resolve_data_dir
 from act_bench.data_source import DataSource, fingerprint, recording_reads
 from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError, DataError
-from act_bench.metrics import metric_counts, other_mode_metrics
+from act_bench.metrics import other_mode_metrics
 from act_bench.progress import progress_bar
 from act_bench.prompting import (
     ShotSelection,
@@ -295,9 +296,9 @@ def _evaluate(
     loop_s = time.perf_counter() - loop_started
 
     records = _in_dataset_order(records, episodes)
-    metrics = {**task.metrics(records), **other_mode_metrics(records, task.metrics)}
+    metrics = {**run_metrics(task, records), **other_mode_metrics(records, task.metrics)}
     counts = {
-        **metric_counts(records),
+        **run_counts(records),
         "n_excluded_selection": _excluded_selection(task, config, data_dir),
     }
     results = {
@@ -306,6 +307,7 @@ def _evaluate(
         "status": "incomplete" if counts["n_backend_errors"] else "complete",
         "metrics": metrics,
         "counts": counts,
+        "slices": run_slices(task, records),
         "timings": {
             "total_s": round(time.perf_counter() - started, 3),
             "load_s": round(load_s, 3),
@@ -431,6 +433,7 @@ def score_episode(
         turn_score=task.score_turn(trajectory.first_response, turn_state, mode),
         trajectory_score=protocol.outcome_score(task, trajectory, episode.goal, mode),
         other_modes=other_modes,
+        slices=task.slice_values(turn_state),
     )
 
 

@@ -69,6 +69,11 @@ class Task(Protocol):
         """Aggregate metrics (x100) as App. D defines them for this task."""
         ...
 
+    def slice_values(self, turn_state: TurnState) -> dict[str, str]:
+        """The slices an item falls in, slice name -> value (AmbigSQL: ``ambiguity_type``);
+        ``results.json`` reports every metric per value (:mod:`act_bench.metrics.slices`)."""
+        ...
+
     def download(self, data_dir: Path) -> list[Path]:
         """Fetch the official files into ``data_dir/<task>/`` (needs a network)."""
         ...

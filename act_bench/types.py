@@ -310,6 +310,8 @@ class EpisodeRecord:
     turn_score: float
     trajectory_score: float
     other_modes: dict[str, ModeScores] = field(default_factory=dict)
+    # slice name -> value (``Task.slice_values``), so a run can be cut by kind of item
+    slices: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -330,6 +332,8 @@ class EpisodeRecord:
         }
         if self.other_modes:
             data["other_modes"] = {mode: s.to_json() for mode, s in self.other_modes.items()}
+        if self.slices:
+            data["slices"] = dict(self.slices)
         return data
 
     @classmethod
@@ -352,4 +356,5 @@ class EpisodeRecord:
                 mode: ModeScores.from_json(scores)
                 for mode, scores in (data.get("other_modes") or {}).items()
             },
+            slices={str(k): str(v) for k, v in (data.get("slices") or {}).items()},
         )

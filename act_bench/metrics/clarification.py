@@ -24,19 +24,25 @@ from act_bench.types import Action, EpisodeRecord
 
 SimilarityFunction = Callable[[Sequence[tuple[str, str]]], list[float]]
 
-CLARIFICATION_METRICS = (
-    "over_clarification_rate",
-    "under_clarification_rate",
-    "clarify_precision",
-    "clarify_recall",
-    "clarify_f1",
-    "mean_clarification_rounds",
-    "never_answered_rate",
-    "question_similarity",
-    "ambiguous_score_asked",
-    "ambiguous_score_direct",
-    "interpretation_coverage",
-)
+# Each metric's definition, as the report and the README give it.
+METRIC_DEFINITIONS = {
+    "over_clarification_rate": "predicted CLARIFY among gold-ANSWER items (x100)",
+    "under_clarification_rate": "predicted ANSWER among gold-CLARIFY items (x100)",
+    "clarify_precision": "gold CLARIFY among predicted-CLARIFY items (x100)",
+    "clarify_recall": "predicted CLARIFY among gold-CLARIFY items (x100)",
+    "clarify_f1": "2TP / (2TP + FP + FN), CLARIFY the positive class (x100)",
+    "mean_clarification_rounds": "clarifying questions asked per trajectory (a count, not x100)",
+    "never_answered_rate": "trajectories that never answered: turn cap or backend error (x100)",
+    "question_similarity": "embedding similarity of the policy's question to the gold one, "
+    "where both clarify (x100, floored at 0)",
+    "ambiguous_score_asked": "mean trajectory score on gold-CLARIFY items where the policy "
+    "asked at least once (x100)",
+    "ambiguous_score_direct": "mean trajectory score on gold-CLARIFY items where the policy "
+    "answered without asking (x100)",
+    "interpretation_coverage": "per ambiguous request with several interpretations, the share "
+    "whose trajectory score exceeds the task's epsilon, averaged (x100)",
+}
+CLARIFICATION_METRICS = tuple(METRIC_DEFINITIONS)
 
 
 def clarification_rounds(record: EpisodeRecord) -> int:

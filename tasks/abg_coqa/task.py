@@ -12,7 +12,15 @@ from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.similarity import SentenceEmbedder, get_embedder
 from act_bench.task import TaskDefaults
-from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
+from act_bench.types import (
+    Action,
+    Conversation,
+    EpisodeRecord,
+    Goal,
+    Message,
+    Prompt,
+    TurnState,
+)
 from tasks.abg_coqa import download as official
 from tasks.abg_coqa.loader import load_conversations
 from tasks.abg_coqa.prompt import render_messages
@@ -97,6 +105,13 @@ class AbgCoqaTask:
         return standard_metrics(
             records, "similarity", post_clarify=False, turn_per_unique_prompt=True
         )
+
+    def slice_values(self, turn_state: TurnState) -> dict[str, str]:
+        """``interpretations``: how many readings an ambiguous request has (its goals), or
+        ``clear`` for a request with one recorded answer."""
+        if turn_state.gold_action is Action.ANSWER:
+            return {"interpretations": "clear"}
+        return {"interpretations": str(len(turn_state.goals))}
 
     def classifier_examples(self) -> Sequence[Any]:
         from tasks.abg_coqa.fewshot import classifier_examples

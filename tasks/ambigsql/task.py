@@ -126,6 +126,11 @@ class AmbigSQLTask:
         standard["execution_match"] = standard.pop("trajectory_execution_match")
         return {name: standard[name] for name in METRIC_ORDER}
 
+    def slice_values(self, turn_state: TurnState) -> dict[str, str]:
+        """``ambiguity_type``: information / population / presentation (App. C), or
+        ``clear`` for the clear twin of each ambiguous request."""
+        return {"ambiguity_type": str(turn_state.metadata.get("ambiguity_type") or "clear")}
+
     # --- components ------------------------------------------------------------------
 
     def classifier_examples(self) -> Sequence[Any]:

@@ -17,6 +17,7 @@ from tasks.pacific.loader import load_conversations
 from tasks.pacific.prompt import render_messages
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
+LAST_TURN_BUCKET = 6  # turn positions from here on share one slice value ("6+")
 SPLIT_DESCRIPTIONS = {
     "train": "PACIFIC's official training split",
     "validation": "PACIFIC's validation split, the paper's public evaluation set",
@@ -107,6 +108,17 @@ class PacificTask:
 
     def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float | None]:
         return standard_metrics(records, "drop_f1")
+
+    def slice_values(self, turn_state: TurnState) -> dict[str, str]:
+        """``turn_position``: the question's place in its conversation (1, 2, ..., then
+        ``6+``); ``answer_type``: span, multi-span, arithmetic, count, or
+        question (the clarifying turns)."""
+        position = len(turn_state.prompt.history) // 2 + 1
+        bucket = str(position) if position < LAST_TURN_BUCKET else f"{LAST_TURN_BUCKET}+"
+        return {
+            "turn_position": bucket,
+            "answer_type": str(turn_state.metadata.get("answer_type") or "unknown"),
+        }
 
     def classifier_examples(self) -> Sequence[Any]:
         from tasks.pacific.fewshot import classifier_examples

@@ -43,6 +43,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument(
+        "--no-prefix-cache",
+        action="store_true",
+        help="turn prompt-prefix KV reuse off (D_pref and on-policy sampling), to compare",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,6 +64,8 @@ def main() -> None:
         ]  # fmt: skip
         if args.data_dir:
             common += ["--data_dir", args.data_dir]
+        if args.no_prefix_cache:
+            common += ["--no_prefix_cache"]
         act = run(root, "act", common)
         dpo = run(root, "dpo", common, "--no_on_policy")
 

@@ -138,6 +138,14 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "cache ($ACT_BENCH_CACHE or ~/.cache/act-bench)."
         },
     )
+    prefix_cache: bool = field(
+        default=True,
+        metadata={
+            "help": "Reuse the KV cache of prompt prefixes already computed when M builds "
+            "D_pref and when the policy samples and simulates (hf/smollm2; vllm: automatic "
+            "prefix caching); --no_prefix_cache turns it off. Greedy outputs are the same."
+        },
+    )
     api_base: str | None = field(
         default=None, metadata={"help": "litellm: base URL of an OpenAI-compatible server."}
     )
@@ -200,7 +208,9 @@ class ActTrainer(PreferenceTrainer):
         was_training = self.model.training
         self.model.eval()
         try:
-            with self.policy_backend(batch_size=len(examples)) as policy:
+            with self.policy_backend(
+                batch_size=len(examples), prefix_cache=self.act.prefix_cache
+            ) as policy:
                 pairs, costs = build_pairs(
                     examples,
                     task=self.act.task,
@@ -261,6 +271,7 @@ class ActComponents:
     settings: ActSettings
     sampling: SamplingParams
     pairs_log: Path | None = None
+    prefix_cache: bool = True
 
     def sampling_for(self, step: int) -> SamplingParams:
         """Each step samples with its own seed, so steps do not repeat one another's draws."""
@@ -308,6 +319,7 @@ class ActRun(TrainingRun[ActConfig]):
             api_base=config.api_base,
             max_concurrency=config.max_concurrency,
             batch_size=config.generation_batch_size,
+            prefix_cache=config.prefix_cache,
         )
         classifier = load_classifier(
             config.action_classifier, task=self.task, backend_options=options, seed=config.seed
@@ -385,6 +397,7 @@ class ActRun(TrainingRun[ActConfig]):
                 seed=config.seed,
             ),
             pairs_log=self.output_dir / "act_pairs.jsonl",
+            prefix_cache=config.prefix_cache,
         )
         record = {
             "preferences_cache": str(cache),

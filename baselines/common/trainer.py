@@ -116,9 +116,14 @@ class PreferenceTrainer(DPOTrainer):
         return super().prediction_step(model, inputs, *args, **kwargs)
 
     @contextmanager
-    def policy_backend(self, *, spec: str = "policy", batch_size: int = 8) -> Iterator[HFBackend]:
+    def policy_backend(
+        self, *, spec: str = "policy", batch_size: int = 8, prefix_cache: bool = True
+    ) -> Iterator[HFBackend]:
         """The policy as it is now, behind the backend interface (batched chat generation
-        with a seed), for the core's episode loop. Gathers ZeRO-3 shards while open."""
+        with a seed), for the core's episode loop. Gathers ZeRO-3 shards while open.
+
+        A fresh backend per call, so its prompt-prefix store (``prefix_cache``) lives for
+        one step's sampling and simulation: the next step's weights differ."""
         from trl.models.utils import unwrap_model_for_generation
 
         with unwrap_model_for_generation(
@@ -130,5 +135,5 @@ class PreferenceTrainer(DPOTrainer):
                 model,
                 self.processing_class,
                 spec=spec,
-                options=BackendOptions(batch_size=batch_size),
+                options=BackendOptions(batch_size=batch_size, prefix_cache=prefix_cache),
             )

@@ -369,6 +369,13 @@ def build_ambigsql_command(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="LLM generator: items generated together.")] = 16,
     max_new_tokens: Annotated[int, typer.Option(help="LLM generator: tokens per item.")] = 160,
+    test_split: Annotated[
+        str,
+        typer.Option(
+            help="half-dev (default: validation and test halves of Spider dev, by database) or "
+            "spider-dev (test = all of Spider dev as Table A10; validation carved from train)."
+        ),
+    ] = "half-dev",
     api_base: Annotated[
         str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
     ] = None,
@@ -387,6 +394,7 @@ def build_ambigsql_command(
         batch_size=batch_size,
         max_new_tokens=max_new_tokens,
         api_base=api_base,
+        test_split=test_split,
     )
     result = build_ambigsql(config, show_progress=not quiet)
     header, rows = summary_rows(result.stats)
@@ -704,6 +712,7 @@ def build_preferences_command(
     generator_shots: Annotated[
         int, typer.Option(help="In-context conversations in M's control prompt (App. F).")
     ] = 10,
+    prefix_cache: PrefixCacheOption = True,
     output: Annotated[
         str | None, typer.Option(help="JSONL file (default preferences/<task>-...jsonl).")
     ] = None,
@@ -723,6 +732,7 @@ def build_preferences_command(
         data_dir=data_dir,
         max_new_tokens=max_new_tokens,
         generator_shots=generator_shots,
+        prefix_cache=prefix_cache,
         output=output,
     ).run(show_progress=not quiet)
     summary = stats.to_json()

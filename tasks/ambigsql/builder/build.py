@@ -41,7 +41,7 @@ from tasks.ambigsql.builder.records import (
     GenerationInput,
     Rejection,
 )
-from tasks.ambigsql.builder.splits import split_by_database
+from tasks.ambigsql.builder.splits import TEST_SPLITS, assign_splits
 from tasks.ambigsql.builder.stats import build_stats
 from tasks.ambigsql.builder.validation import rejection_reason
 from tasks.ambigsql.prompt import linearize_schema
@@ -67,6 +67,8 @@ class BuildConfig:
 
     ``generator`` is ``rule`` or a model spec (the LLM generator of App. C.1);
     ``limit`` keeps only the first N examples of each split (to try a generator cheaply).
+    ``test_split`` is the split layout, ``half-dev`` or ``spider-dev``
+    (:mod:`tasks.ambigsql.builder.splits`).
     The remaining fields reach the LLM generator's backend and sampling.
     """
 
@@ -82,6 +84,13 @@ class BuildConfig:
     dtype: str | None = None
     api_base: str | None = None
     max_concurrency: int = 8
+    test_split: str = "half-dev"
+
+    def __post_init__(self) -> None:
+        if self.test_split not in TEST_SPLITS:
+            raise ConfigError(
+                f"--test-split {self.test_split!r} is not one of {', '.join(TEST_SPLITS)}"
+            )
 
     def backend_options(self) -> BackendOptions:
         return BackendOptions(
@@ -154,8 +163,9 @@ def build_ambigsql(
     layout = SpiderLayout(Path(config.spider_dir).expanduser().resolve())
     layout.check()
     schemas = layout.read_schemas()
-    train = layout.read_examples("train")
-    validation, test = split_by_database(layout.read_examples("dev"), config.seed)
+    train, validation, test = assign_splits(
+        layout.read_examples("train"), layout.read_examples("dev"), config.seed, config.test_split
+    )
     generator = generator or load_generator(config)
     outcomes = []
     for name, examples in zip(SPLITS, (train, validation, test), strict=True):
@@ -267,6 +277,7 @@ def _build_settings(
         "generator": generator.spec,
         "seed": config.seed,
         "limit": config.limit,
+        "test_split": config.test_split,
         "spider_dir": str(layout.root),
         "spider_files": {
             "train": train_path.name if train_path else None,

@@ -275,3 +275,57 @@ def test_the_spider_folder_must_exist(tmp_path):
     shutil.copy(Path(__file__).parent / "fixtures" / "spider" / "tables.json", tmp_path / "partial")
     with pytest.raises(DataError, match="dev.json is missing"):
         _build(tmp_path / "partial", tmp_path / "out")
+
+
+def _examples(counts: dict[str, int]):
+    from tasks.ambigsql.spider import SpiderExample
+
+    return [
+        SpiderExample(db, f"q{i}", "SELECT 1", "train_spider.json", i)
+        for db, n in counts.items()
+        for i in range(n)
+    ]
+
+
+def test_train_is_carved_by_database_for_a_whole_dev_test_split():
+    from tasks.ambigsql.builder.splits import assign_splits, carve_by_database
+
+    train = _examples({f"db{k}": 10 for k in range(20)})  # 200 examples
+    kept, validation = carve_by_database(train, seed=0)
+    assert not {e.db_id for e in kept} & {e.db_id for e in validation}
+    assert len(validation) == 20 and len(kept) == 180  # 10 %, two whole databases
+    assert carve_by_database(train, seed=0) == (kept, validation)  # seeded
+    dev = _examples({"dev_a": 3, "dev_b": 4})
+    new_train, new_validation, test = assign_splits(train, dev, 0, "spider-dev")
+    assert test == dev and (new_train, new_validation) == (kept, validation)
+    _, half_validation, half_test = assign_splits(train, dev, 0, "half-dev")
+    assert len(half_validation) + len(half_test) == 7 and half_validation and half_test
+
+
+def test_a_whole_dev_test_split_needs_two_training_databases(fixture_spider, tmp_path):
+    with pytest.raises(DataError, match="from 1 training database"):
+        _build(fixture_spider, tmp_path / "out", test_split="spider-dev")
+
+
+def test_the_spider_dev_layout_tests_on_all_of_dev(fixture_spider, tmp_path):
+    path = fixture_spider / "train_spider.json"
+    train = json.loads(path.read_text())
+    for example in train[4:]:  # a second training database (its pairs may be rejected)
+        example["db_id"] = "bakery_chain"
+    path.write_text(json.dumps(train))
+    stats = json.loads(
+        (
+            _build(fixture_spider, tmp_path / "out", test_split="spider-dev").out_dir / "stats.json"
+        ).read_text()
+    )
+    splits = stats["splits"]
+    assert splits["test"]["spider_examples"] == 13  # every dev example
+    assert splits["train"]["spider_examples"] + splits["validation"]["spider_examples"] == 8
+    assert splits["train"]["spider_examples"] == 4 and stats["build"]["test_split"] == "spider-dev"
+
+
+def test_an_unknown_split_layout_is_refused(fixture_spider, tmp_path):
+    from act_bench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--test-split 'dev'"):
+        _build(fixture_spider, tmp_path / "out", test_split="dev")

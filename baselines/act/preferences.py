@@ -303,6 +303,7 @@ class PreferenceBuild:
     temperature: float = 0.0
     batch_size: int = 8
     generator_shots: int = MAX_SHOTS
+    prefix_cache: bool = True
     output: str | None = None
 
     def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
@@ -318,7 +319,7 @@ class PreferenceBuild:
             conversations=self.conversations, validation_split=self.split,
             validation_conversations=0, seed=self.seed,
         )  # fmt: skip
-        options = BackendOptions(batch_size=self.batch_size)
+        options = BackendOptions(batch_size=self.batch_size, prefix_cache=self.prefix_cache)
         classifier = load_classifier(
             self.action_classifier, task=task, backend_options=options, seed=self.seed
         )

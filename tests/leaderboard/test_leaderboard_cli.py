@@ -43,9 +43,13 @@ def test_submit_show_export_round_trip(finished_runs, tmp_path):
     rows = list(csv.DictReader(io.StringIO(exported.output)))
     assert sorted(row["name"] for row in rows) == ["seed0", "seed1"]
     assert {row["simulator"] for row in rows} == {"gold"}
+    assert {row["protocol"] for row in rows} == {"act-bench"}
 
     markdown = invoke("leaderboard", "export", "--format", "md", "--task", "pacific", "--db", db)
-    assert "## pacific · simulator gold · classifier heuristic" in markdown.output
+    assert "## pacific · protocol act-bench · simulator gold · classifier heuristic" in (
+        markdown.output
+    )
+    assert "## pacific · protocol act-paper · simulator paper" in markdown.output
     assert "Ranked by trajectory\\_drop\\_f1." in markdown.output
     assert "Gemini Pro" in markdown.output  # the paper's rows, in their own group
 
@@ -126,3 +130,46 @@ def test_html_page_renders_and_sorts_in_headless_chromium(finished_runs, tmp_pat
     names = re.findall(r"<tr class=\"ours\"><td>\d+</td><td>([^<]+)</td>", first_table)
     assert names == ["seed1", "seed0"]
     assert 'class="desc"' in first_table
+
+
+def test_groups_never_rank_across_protocols(tmp_path):
+    from dataclasses import replace
+
+    from act_bench.leaderboard import group_rows
+    from act_bench.leaderboard.store import Leaderboard
+    from act_bench.leaderboard.submission import Submission
+
+    base = Submission(
+        name="bench",
+        task="pacific",
+        split="validation",
+        model="m",
+        simulator="gold",
+        action_classifier="heuristic",
+        prompt_style="standard",
+        num_shots=0,
+        n_items=2,
+        config_hash="a" * 64,
+        config={},
+        metrics={"trajectory_drop_f1": 10.0},
+        act_bench_version=None,
+        run_created=None,
+        results_dir=None,
+    )
+    paper = replace(
+        base,
+        name="paper-rules",
+        config_hash="b" * 64,
+        metrics={"trajectory_drop_f1": 90.0},
+        protocol="act-paper",
+    )
+    board = Leaderboard(tmp_path / "board.sqlite")
+    board.submit(base)
+    board.submit(paper)
+    groups = group_rows(board.rows(task="pacific", include_paper=False))
+    assert [(g.protocol, [r.name for r in g.rows]) for g in groups] == [
+        ("act-bench", ["bench"]),
+        ("act-paper", ["paper-rules"]),
+    ]
+    published = {r.protocol for r in board.rows(task="pacific") if r.source == "paper"}
+    assert published == {"act-paper"}

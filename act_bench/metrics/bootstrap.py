@@ -4,11 +4,15 @@ Simulator-driven scores are noisy (STYLE.md, "Results and resumption"), so a rep
 the headline metric with an interval. Records that share a turn state (Abg-CoQA's
 interpretations of one request) are not independent: the bootstrap resamples turn states
 and averages all their records, a cluster bootstrap.
+
+:func:`bootstrap_intervals` does the same for any statistic (Macro F1, a rate with its own
+denominator) by recomputing it on each resample: ``eval`` uses it for ``metrics_ci``
+(issue 16), resampling items and keeping all the trials of each drawn item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,3 +56,39 @@ def bootstrap_mean_interval(
         level,
         resamples,
     )
+
+
+def bootstrap_intervals(
+    n_groups: int,
+    statistic: Callable[[np.ndarray], Mapping[str, float | None]],
+    *,
+    level: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float] | None]:
+    """Percentile intervals of every value ``statistic`` returns, over ``resamples``
+    draws of ``n_groups`` group indices with replacement (``statistic`` gets the drawn
+    indices and computes its values on those groups). A value undefined in a resample
+    (None: e.g. no clarification was drawn) is left out of that value's percentiles; a
+    value undefined in every resample has interval None."""
+    if n_groups < 1 or resamples < 1:
+        return {}
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[float]] = {}
+    names: list[str] = []
+    for picks in rng.integers(0, n_groups, size=(resamples, n_groups)):
+        for name, value in statistic(picks).items():
+            if name not in draws:
+                draws[name] = []
+                names.append(name)
+            if value is not None:
+                draws[name].append(value)
+    tail = (1 - level) / 2 * 100
+    intervals: dict[str, tuple[float, float] | None] = {}
+    for name in names:
+        if draws[name]:
+            low, high = np.percentile(draws[name], [tail, 100 - tail])
+            intervals[name] = (round(float(low), 4), round(float(high), 4))
+        else:
+            intervals[name] = None
+    return intervals

@@ -44,3 +44,25 @@ def test_length_mismatch_raises() -> None:
 def test_empty_input_raises() -> None:
     with pytest.raises(ValueError, match="no actions"):
         action_macro_f1([], [])
+
+
+def test_macro_f1_agrees_with_sklearn_on_random_labels() -> None:
+    """The closed form is sklearn's macro F1 with both labels and zero_division=0."""
+    import random
+
+    from sklearn.metrics import f1_score
+
+    rng = random.Random(7)
+    choices = [C, A, None]
+    for size in (1, 2, 5, 17):
+        for _ in range(40):
+            gold = [rng.choice([C, A]) for _ in range(size)]
+            predicted = [rng.choice(choices) for _ in range(size)]
+            expected = f1_score(
+                [g.value for g in gold],
+                [p.value if p else "UNCLASSIFIED" for p in predicted],
+                labels=["CLARIFY", "ANSWER"],
+                average="macro",
+                zero_division=0,
+            )
+            assert action_macro_f1(gold, predicted) == pytest.approx(expected)

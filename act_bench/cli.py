@@ -103,6 +103,35 @@ PrefixCacheOption = Annotated[
     ),
 ]
 
+NumTrials = Annotated[
+    int,
+    typer.Option(
+        help="Run every episode K times, each trial with its own seed derived from --seed; "
+        "results.json adds the std across trials, pass^k and pass@k."
+    ),
+]
+CacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--cache/--no-cache",
+        help="Answer the simulator's, classifier's and generators' model calls from the "
+        "response cache when the same call was made before.",
+    ),
+]
+CacheDir = Annotated[
+    str | None,
+    typer.Option(
+        help="Folder of the response cache (default $ACT_BENCH_CACHE, else the user cache "
+        "directory)."
+    ),
+]
+CachePolicy = Annotated[
+    bool,
+    typer.Option(
+        help="Cache the policy's calls too (off by default, so that trials still sample)."
+    ),
+]
+
 
 @app.command("eval")
 @reports_errors
@@ -176,6 +205,10 @@ def eval_command(
         ),
     ] = False,
     prefix_cache: PrefixCacheOption = True,
+    num_trials: NumTrials = 1,
+    cache: CacheOption = True,
+    cache_dir: CacheDir = None,
+    cache_policy: CachePolicy = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
@@ -206,6 +239,10 @@ def eval_command(
         shot_pool=shot_pool,
         include_selection=include_selection,
         prefix_cache=prefix_cache,
+        num_trials=num_trials,
+        cache=cache,
+        cache_dir=cache_dir,
+        cache_policy=cache_policy,
         output_dir=output_dir
         or default_output_dir(
             task, split, model, prompt_style=prompt_style, num_shots=num_shots, protocol=protocol
@@ -213,7 +250,20 @@ def eval_command(
     )
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
-    _print_metrics(f"{task} · {split} · {model}", result.metrics, result.counts)
+    _print_metrics(
+        f"{task} · {split} · {model}",
+        result.metrics,
+        result.counts,
+        result.results.get("metrics_ci"),
+    )
+    pass_k = result.results.get("pass_k") or {}
+    if num_trials > 1 and pass_k:
+        shown = ", ".join(
+            f"pass^{k} {pass_k['pass_hat'][k]} · pass@{k} {pass_k['pass_at'][k]}"
+            for k in pass_k["pass_hat"]
+        )
+        console.print(escape(f"{num_trials} trials (success: score > {pass_k['tolerance']}): "))
+        console.print(escape(shown))
     if result.retried:
         console.print(
             f"resumed: ran {result.retried} item(s) again that had ended in a backend error"
@@ -415,7 +465,10 @@ def ambigsql_recovery_command(
         int | None, typer.Option(help="Only the first N ambiguous conversations.")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
-    max_new_tokens: Annotated[int, typer.Option(help="Tokens per SQL answer.")] = 128,
+    max_new_tokens: Annotated[
+        int | None, typer.Option(help="Tokens per SQL answer (default: AmbigSQL's 256).")
+    ] = None,
+    protocol: ProtocolOption = "act-bench",
     seed: Seed = 0,
     data_dir: DataDir = None,
     output_dir: Annotated[
@@ -437,6 +490,7 @@ def ambigsql_recovery_command(
         limit=limit,
         batch_size=batch_size,
         max_new_tokens=max_new_tokens,
+        protocol=protocol,
         seed=seed,
         api_base=api_base,
         output_dir=output_dir,
@@ -598,6 +652,9 @@ def reproduce_command(
         "runs/reproduce"
     ),
     db: LeaderboardPath = None,
+    num_trials: NumTrials = 1,
+    cache: CacheOption = True,
+    cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
     """Run the runnable cells of a paper table, submit them, print ours beside the paper's."""
@@ -619,6 +676,9 @@ def reproduce_command(
             batch_size=batch_size,
             max_new_tokens=max_new_tokens,
             seed=seed,
+            num_trials=num_trials,
+            cache=cache,
+            cache_dir=cache_dir,
         ),
         protocol=protocol,
     )
@@ -757,13 +817,22 @@ def _warn_if_sample(data_dir: str | None) -> None:
 
 
 def _print_metrics(
-    title: str, metrics: dict[str, float | None], counts: dict[str, int] | None
+    title: str,
+    metrics: dict[str, float | None],
+    counts: dict[str, int] | None,
+    intervals: dict[str, list[float] | None] | None = None,
 ) -> None:
-    table = Table("metric", "value", title=escape(title))
+    """The metrics (with their 95 % bootstrap interval when a run has one) and counts."""
+    columns = ("metric", "value", "95% CI") if intervals else ("metric", "value")
+    table = Table(*columns, title=escape(title))
     for name, value in metrics.items():
-        table.add_row(escape(name), "n/a" if value is None else f"{value:.2f}")
+        cells = [escape(name), "n/a" if value is None else f"{value:.2f}"]
+        if intervals:
+            interval = intervals.get(name)
+            cells.append("" if interval is None else f"[{interval[0]:.2f}, {interval[1]:.2f}]")
+        table.add_row(*cells)
     for name, value in (counts or {}).items():
-        table.add_row(f"[dim]{escape(name)}[/]", str(value))
+        table.add_row(f"[dim]{escape(name)}[/]", str(value), *([""] if intervals else []))
     console.print(table)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from act_bench.data import resolve_data_dir
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics.execution import ExecutionMatcher
 from act_bench.progress import progress_bar
+from act_bench.protocols import get_protocol
 from act_bench.results import config_hash
 from act_bench.types import Prompt, TurnState
 from tasks.ambigsql.prompt import render_messages
@@ -50,7 +51,8 @@ class RecoveryConfig:
     data_dir: str | None = None
     limit: int | None = None
     batch_size: int = 8
-    max_new_tokens: int = 128
+    max_new_tokens: int | None = None  # None: the protocol's budget or the task's (256)
+    protocol: str = "act-bench"
     seed: int = 0
     device: str | None = None
     dtype: str | None = None
@@ -98,6 +100,10 @@ def run_recovery(config: RecoveryConfig, *, show_progress: bool = True) -> Recov
         pairs = pairs[: config.limit]
     if not pairs:
         raise DataError(f"no ambiguous conversations with a database in split {config.split!r}")
+    protocol = get_protocol(config.protocol)
+    config = replace(
+        config, max_new_tokens=protocol.new_tokens(config.max_new_tokens, task.defaults)
+    )
     backend = shared_backend(config.model, _options(config))
     sampling = SamplingParams(max_new_tokens=config.max_new_tokens, seed=config.seed)
     matcher = ExecutionMatcher()
@@ -186,6 +192,7 @@ def _write(
     summary = {
         "analysis": "ambigsql-recovery",
         "act_bench_version": __version__,
+        "protocol": config.protocol,
         "config": identity,
         "config_hash": config_hash(identity),
         "instruction": INSTRUCTION,

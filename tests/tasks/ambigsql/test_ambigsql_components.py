@@ -156,4 +156,6 @@ def test_recovery_compares_ambiguous_and_clarified_prompts(tmp_path, monkeypatch
     assert "must answer" in backend.batches[0][0][0].content
     written = json.loads((tmp_path / "r" / "recovery.json").read_text())
     assert written["metrics"] == result.metrics
+    # AmbigSQL's own token budget (SQL is not cut), under the protocol recorded
+    assert written["protocol"] == "act-bench" and written["config"]["max_new_tokens"] == 256
     assert len((tmp_path / "r" / "samples.jsonl").read_text().splitlines()) == 6

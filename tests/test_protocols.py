@@ -166,3 +166,19 @@ def test_a_sample_that_asks_is_never_a_correct_irpo_sample_under_act_bench():
         protocol=ACT_PAPER,
         action=Action.CLARIFY,
     ) == (0.8, True)  # act-paper credits it, in get_metrics' mode
+
+
+def test_act_training_takes_the_task_tolerance_and_the_protocol_rules(tmp_path):
+    from baselines.act.trainer import ActConfig
+    from baselines.common.config import parse_config
+
+    pacific_config = parse_config(ActConfig, ["--output_dir", str(tmp_path)])
+    assert pacific_config.tolerance == 0.9 and pacific_config.max_new_tokens == 64
+    assert pacific_config.settings().protocol is ACT_BENCH
+    explicit = parse_config(ActConfig, ["--output_dir", str(tmp_path), "--tolerance", "0.3"])
+    assert explicit.tolerance == 0.3
+    paper = parse_config(ActConfig, ["--output_dir", str(tmp_path), "--protocol", "act-paper"])
+    assert (paper.max_new_tokens, paper.max_turns) == (128, 2)
+    assert paper.settings().turn_rules(pacific).first_line_only
+    abg = parse_config(ActConfig, ["--output_dir", str(tmp_path), "--task", "abg-coqa"])
+    assert abg.tolerance == 0.5

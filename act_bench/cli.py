@@ -357,6 +357,61 @@ def report_command(
     console.print(escape(f"wrote {written}"))
 
 
+@app.command("compare")
+@reports_errors
+def compare_command(
+    run_a: Annotated[Path, typer.Argument(help="The reference run directory (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The run compared against it (B).")],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this metric (repeatable); default: every metric of the task."),
+    ] = None,
+    seed: Seed = 0,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the comparison as JSON.")
+    ] = False,
+) -> None:
+    """Paired comparison of two runs on their shared items: B - A per metric, with a 95 %
+    bootstrap interval and a permutation-test p-value."""
+    from act_bench.compare import compare_runs
+    from act_bench.report.run import load_run
+
+    comparison = compare_runs(load_run(run_a), load_run(run_b), metrics=metric, seed=seed)
+    if json_output:
+        print(json.dumps(comparison.to_json(), indent=2))
+        return
+    title = escape(
+        f"{comparison.task} · {comparison.split} · {comparison.protocol}: "
+        f"B - A on {comparison.n_shared} shared items"
+    )
+    table = Table("metric", "A", "B", "B - A", "95% CI", "p", title=title)
+
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    for row in comparison.metrics:
+        interval = "" if row.low is None else f"[{row.low:.2f}, {row.high:.2f}]"
+        p_value = "" if row.p_value is None else f"{row.p_value:.3f}"
+        style = "bold" if row.p_value is not None and row.p_value < 0.05 else None
+        table.add_row(
+            escape(row.name),
+            number(row.a),
+            number(row.b),
+            number(row.difference),
+            interval,
+            p_value,
+            style=style,
+        )
+    console.print(table)
+    console.print(
+        escape(
+            f"A: {run_a}  B: {run_b}; {comparison.n_shared} shared items (turn states), "
+            f"{comparison.n_only_a} only in A, {comparison.n_only_b} only in B; "
+            f"{comparison.resamples} resamples, seed {comparison.seed}; bold: p < 0.05"
+        )
+    )
+
+
 @app.command("tasks")
 @reports_errors
 def tasks_command() -> None:

@@ -16,11 +16,11 @@ from act_bench import __version__
 from act_bench.analysis import run_counts, run_metrics, run_slices
 from act_bench.backends import (
     BACKENDS,
-    Backend,
     BackendOptions,
     SamplingParams,
     shared_backend,
 )
+from act_bench.cache import CacheSettings, ResponseCache
 from act_bench.classifiers import load_classifier
 from act_bench.data import resolve_data_dir
 from act_bench.data_source import DataSource, fingerprint, recording_reads
@@ -28,6 +28,7 @@ from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import other_mode_metrics
 from act_bench.progress import progress_bar
+from act_bench.prompt_provenance import prompt_fingerprint
 from act_bench.prompting import (
     ShotSelection,
     StyledPrompt,
@@ -41,7 +42,9 @@ from act_bench.selection import selection_conversations
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
+from act_bench.trials import memoized_similarity, trial_seed, trial_statistics
 from act_bench.types import EpisodeRecord, ModeScores, StopReason, Trajectory, TurnState
+from act_bench.usage import CLASSIFIER, POLICY, SIMULATOR, RoleBackend, role_usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,10 @@ class EvalConfig:
     include_selection: bool = False  # keep a checkpoint's selection conversations
     output_dir: str = "runs/latest"
     prefix_cache: bool = True  # reuse computed prompt prefixes; not part of the identity
+    num_trials: int = 1  # runs of every episode, each with its own seed (act_bench.trials)
+    cache: bool = True  # the response cache for auxiliary model calls (act_bench.cache)
+    cache_dir: str | None = None  # None: $ACT_BENCH_CACHE or the user cache directory
+    cache_policy: bool = False  # also cache the policy's calls (then trials repeat them)
 
     def resolved(self) -> EvalConfig:
         """The config with the turn cap and token budget its protocol and task imply filled
@@ -93,7 +100,14 @@ class EvalConfig:
         data.pop("output_dir")
         data.pop("timeout_s")
         data.pop("prefix_cache")  # greedy outputs are the same with and without it
+        for name in ("cache", "cache_dir", "cache_policy"):  # a cached reply is the reply
+            data.pop(name)
+        if self.num_trials == 1:  # a one-trial run keeps the identity it had before trials
+            data.pop("num_trials")
         return data
+
+    def cache_settings(self) -> CacheSettings:
+        return CacheSettings(enabled=self.cache, directory=self.cache_dir, policy=self.cache_policy)
 
     def backend_options(self) -> BackendOptions:
         return BackendOptions(
@@ -151,6 +165,7 @@ def _check_ranges(config: EvalConfig) -> None:
         "--max-turns": config.max_turns,
         "--max-new-tokens": config.max_new_tokens,
         "--max-concurrency": config.max_concurrency,
+        "--num-trials": config.num_trials,
     }
     if config.limit is not None:
         positive["--limit"] = config.limit
@@ -175,7 +190,7 @@ class EvalResult:
     results: dict[str, Any]
     records: list[EpisodeRecord] = field(default_factory=list)
     output_dir: Path | None = None
-    retried: int = 0  # items resumed because they had ended in a backend error
+    retried: int = 0  # (episode, trial)s resumed because they had ended in a backend error
 
 
 def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | None]:
@@ -219,8 +234,11 @@ def _unique_items(episodes: Sequence[Episode], source: DataSource) -> None:
         seen.add(episode.id)
 
 
-def _known_items(done: Sequence[EpisodeRecord], episodes: Sequence[Episode], run) -> None:
-    """Every finished record is an item of this run (else the metrics would count it)."""
+def _known_items(
+    done: Sequence[EpisodeRecord], episodes: Sequence[Episode], run, num_trials: int = 1
+) -> None:
+    """Every finished record is an item and a trial of this run (else the metrics would
+    count it)."""
     ids = {episode.id for episode in episodes}
     for record in done:
         if record.id not in ids:
@@ -228,6 +246,13 @@ def _known_items(done: Sequence[EpisodeRecord], episodes: Sequence[Episode], run
                 f"item id {record.id!r} is not an item of this run",
                 file=str(run.samples_path),
                 field="id",
+            )
+        if record.trial >= num_trials:
+            raise DataError(
+                f"item {record.id!r} has trial {record.trial}, but this run has "
+                f"--num-trials {num_trials}",
+                file=str(run.samples_path),
+                field="trial",
             )
 
 
@@ -258,45 +283,107 @@ def _evaluate(
     episodes = episodes_for(states)
     _unique_items(episodes, source)
 
-    identity = {**config.identity(), "data_source": source.identity()}
-    done = run.prepare(identity, resume=resume)
-    _known_items(done, episodes, run)
-    done, retried = _retry_backend_errors(done, run)
-    done_ids = {record.id for record in done}
-    todo = [episode for episode in episodes if episode.id not in done_ids]
-
+    # model-backed roles load their model on first use, so the prompt fingerprints enter
+    # the identity (and a refused resume is refused) before any model is loaded
     options = config.backend_options()
-    load_started = time.perf_counter()
-    policy = shared_backend(config.model, options) if todo else None
+    cache = config.cache_settings().open()
+    seeds = [trial_seed(config.seed, trial) for trial in range(config.num_trials)]
+    classifier_backend = _role_backend(config.action_classifier, CLASSIFIER, options, cache)
+    simulator_backend = _role_backend(config.simulator, SIMULATOR, options, cache)
     classifier = load_classifier(
-        config.action_classifier, task=task, backend_options=options, seed=config.seed
+        config.action_classifier,
+        task=task,
+        backend_options=options,
+        seed=config.seed,
+        backend=classifier_backend,
     )
-    simulator = load_simulator(
-        config.simulator, task=task, backend_options=options, seed=config.seed
-    )
-    _prepare_scoring(task, todo)
+    simulators = [
+        load_simulator(
+            config.simulator,
+            task=task,
+            backend_options=options,
+            seed=seed,
+            backend=simulator_backend,
+        )
+        for seed in seeds
+    ]
+    prompts = _prompt_fingerprints(simulators[0], classifier)
+
+    identity = {**config.identity(), "data_source": source.identity()}
+    if prompts:
+        identity["prompts"] = prompts
+    done = run.prepare(identity, resume=resume)
+    _known_items(done, episodes, run, config.num_trials)
+    done, retried = _retry_backend_errors(done, run)
+    done_keys = {record.key for record in done}
+    todo = [
+        (trial, episode)
+        for trial in range(config.num_trials)
+        for episode in episodes
+        if (episode.id, trial) not in done_keys
+    ]
+
+    load_started = time.perf_counter()
+    policy_cache = cache if config.cache_policy else None
+    policy = _role_backend(config.model, POLICY, options, policy_cache)
+    if todo and policy is not None:
+        policy.backend  # noqa: B018 -- load the policy now, so load_s counts it
+    _prepare_scoring(task, [episode for _, episode in todo])
     load_s = time.perf_counter() - load_started
 
     provenance = _provenance(config, task, source, identity, len(episodes))
     provenance["prompting"] = {"style": config.prompt_style, "shots": shots.to_json()}
     provenance["skipped"] = _skipped(task, config.split, data_dir)
+    if prompts:
+        provenance["prompts"] = prompts
+    provenance["trials"] = _trials_note(config, seeds)
     run.write_results({**provenance, "status": "running"})
 
     loop_started = time.perf_counter()
     records = list(done)
     with progress_bar(
-        f"{config.task} · {config.model}", total=len(episodes), enabled=show_progress
+        f"{config.task} · {config.model}",
+        total=len(episodes) * config.num_trials,
+        enabled=show_progress,
     ) as advance:
         advance(len(done))
-        for chunk in _chunks(todo, max(1, config.batch_size)):
-            new_records = _evaluate_chunk(
-                chunk, task, styled, policy, classifier, simulator, config, run, advance
-            )
-            records.extend(new_records)
+        for trial, seed in enumerate(seeds):
+            trial_todo = [episode for t, episode in todo if t == trial]
+            sampling = replace(config.sampling(), seed=seed)
+            for chunk in _chunks(trial_todo, max(1, config.batch_size)):
+                new_records = _evaluate_chunk(
+                    chunk,
+                    task,
+                    styled,
+                    policy,
+                    classifier,
+                    simulators[trial],
+                    config,
+                    run,
+                    advance,
+                    trial=trial,
+                    sampling=sampling,
+                )
+                records.extend(new_records)
     loop_s = time.perf_counter() - loop_started
+    if cache is not None:
+        cache.close()
 
     records = _in_dataset_order(records, episodes)
-    metrics = {**run_metrics(task, records), **other_mode_metrics(records, task.metrics)}
+    statistics_started = time.perf_counter()
+    similarity = memoized_similarity()
+    statistics = trial_statistics(
+        records,
+        lambda part: {
+            **run_metrics(task, part, similarity=similarity),
+            **other_mode_metrics(part, task.metrics),
+        },
+        num_trials=config.num_trials,
+        tolerance=task.defaults.act_tolerance,
+        seed=config.seed,
+    )
+    metrics = statistics.metrics
+    statistics_s = time.perf_counter() - statistics_started
     counts = {
         **run_counts(records),
         "n_excluded_selection": _excluded_selection(task, config, data_dir),
@@ -307,16 +394,18 @@ def _evaluate(
         "status": "incomplete" if counts["n_backend_errors"] else "complete",
         "metrics": metrics,
         "counts": counts,
-        "slices": run_slices(task, records),
+        "slices": run_slices(task, records, similarity=similarity),
+        **{key: value for key, value in statistics.to_json().items() if key != "metrics"},
         "timings": {
             "total_s": round(time.perf_counter() - started, 3),
             "load_s": round(load_s, 3),
             "loop_s": round(loop_s, 3),
             "resumed_items": len(done),
+            "bootstrap_s": round(statistics_s, 3),
             "retried_backend_errors": retried,
             "request_timeout_s": config.timeout_s,
         },
-        "usage": _usage([policy, classifier, simulator]),
+        "usage": role_usage([policy, simulator_backend, classifier_backend]),
     }
     run.write_results(results)
     return EvalResult(metrics, counts, results, records, run.path, retried)
@@ -330,10 +419,10 @@ def _retry_backend_errors(
     Its line leaves samples.jsonl first (an atomic rewrite), so each id keeps one line and
     a run killed in between simply runs it on the next resume.
     """
-    failed = {r.id for r in done if r.trajectory.stop_reason is StopReason.BACKEND_ERROR}
+    failed = {r.key for r in done if r.trajectory.stop_reason is StopReason.BACKEND_ERROR}
     if failed:
         run.drop_samples(failed)
-    return [record for record in done if record.id not in failed], len(failed)
+    return [record for record in done if record.key not in failed], len(failed)
 
 
 def _skipped(task: Task, split: str, data_dir: Path | None) -> dict[str, int]:
@@ -374,13 +463,15 @@ def _styled_prompt(
     return build_styled_prompt(task, style, shots.shots), shots
 
 
-def _evaluate_chunk(chunk, task, styled, policy, classifier, simulator, config, run, advance):
+def _evaluate_chunk(
+    chunk, task, styled, policy, classifier, simulator, config, run, advance, *, trial, sampling
+):
     records: list[EpisodeRecord] = []
 
     protocol = get_protocol(config.protocol)
 
     def on_finished(index: int, trajectory: Trajectory) -> None:
-        record = score_episode(task, chunk[index], trajectory, protocol)
+        record = replace(score_episode(task, chunk[index], trajectory, protocol), trial=trial)
         run.append([record])
         records.append(record)
         advance(1)
@@ -392,7 +483,7 @@ def _evaluate_chunk(chunk, task, styled, policy, classifier, simulator, config, 
         parse_response=styled.final_utterance,
         classifier=classifier,
         simulator=simulator,
-        sampling=config.sampling(),
+        sampling=sampling,
         rules=protocol.turn_rules(config.max_turns, task.defaults),
         on_finished=on_finished,
     )
@@ -446,19 +537,51 @@ def _in_dataset_order(
     records: list[EpisodeRecord], episodes: Sequence[Episode]
 ) -> list[EpisodeRecord]:
     position = {episode.id: index for index, episode in enumerate(episodes)}
-    return sorted(records, key=lambda record: position.get(record.id, len(position)))
+    return sorted(
+        records, key=lambda record: (position.get(record.id, len(position)), record.trial)
+    )
 
 
-def _usage(components: Sequence[Any]) -> dict[str, Any]:
-    """Token, latency and cost totals per distinct backend (shared ones counted once)."""
-    usage: dict[str, Any] = {}
-    for component in components:
-        backend: Backend | None = (
-            component if hasattr(component, "usage") else getattr(component, "backend", None)
-        )
-        if backend is not None and backend.spec not in usage:
-            usage[backend.spec] = backend.usage.to_json()
-    return usage
+def _role_backend(
+    spec: str, role: str, options: BackendOptions, cache: ResponseCache | None
+) -> RoleBackend | None:
+    """The model a role names, metered for that role and cached where ``cache`` is given;
+    None for ``gold`` and ``heuristic``, which call no model."""
+    parsed = Spec.parse(spec)
+    if parsed.kind not in BACKENDS:
+        return None
+    return RoleBackend(
+        str(parsed),
+        role,
+        lambda: shared_backend(parsed, options),
+        options=options,
+        cache=cache,
+    )
+
+
+def _prompt_fingerprints(simulator: object, classifier: object) -> dict[str, str]:
+    """The simulator's and classifier's prompt hashes, for those that prompt a model."""
+    prints = {SIMULATOR: prompt_fingerprint(simulator), CLASSIFIER: prompt_fingerprint(classifier)}
+    return {role: digest for role, digest in prints.items() if digest is not None}
+
+
+def _trials_note(config: EvalConfig, seeds: Sequence[int]) -> dict[str, Any]:
+    """How the trials of a run differ, in results.json (issue 16)."""
+    gold = Spec.parse(config.simulator).kind == "gold"
+    if gold:
+        varies = "the gold simulator replays the data and is deterministic: trials differ by"
+        varies += " the policy's sampling only"
+    else:
+        varies = "the model simulator decodes greedily with each trial's seed: trials differ"
+        varies += " by the policy's sampling and by whatever the seed changes in the simulator"
+    if config.temperature == 0 and config.num_trials > 1:
+        varies += "; the policy is greedy (--temperature 0), so trials repeat one another"
+    return {
+        "num_trials": config.num_trials,
+        "seeds": list(seeds),
+        "simulator_deterministic": gold,
+        "note": varies,
+    }
 
 
 def _provenance(

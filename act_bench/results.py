@@ -62,7 +62,7 @@ def read_samples(path: Path, *, repair: bool = False, strict: bool = False) -> l
             "the last line is incomplete (no newline)", file=str(path), record=f"line {len(lines)}"
         )
     records: list[EpisodeRecord] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[tuple[str, int], int] = {}
     for number, line in enumerate(complete, start=1):
         if not line.strip():
             continue
@@ -72,15 +72,17 @@ def read_samples(path: Path, *, repair: bool = False, strict: bool = False) -> l
             raise DataError(
                 f"invalid sample line: {error}", file=str(path), record=f"line {number}"
             ) from error
-        if record.id in first_line:
+        if record.key in first_line:
+            trial = f" in trial {record.trial}" if record.trial else ""
             raise DataError(
-                f"item id {record.id!r} appears twice (first on line {first_line[record.id]})",
+                f"item id {record.id!r} appears twice{trial} "
+                f"(first on line {first_line[record.key]})",
                 file=str(path),
                 record=f"line {number}",
                 field="id",
                 hint="remove the repeated line (or the run directory) and --resume again",
             )
-        first_line[record.id] = number
+        first_line[record.key] = number
         records.append(record)
     if tail.strip() and repair:
         with path.open("r+b") as handle:
@@ -193,13 +195,19 @@ class RunDirectory:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def drop_samples(self, ids: set[str]) -> None:
-        """Rewrite samples.jsonl without the lines of ``ids`` (atomically, other lines kept
-        byte for byte), so those items can be run again without repeating an id."""
+    def drop_samples(self, keys: set[tuple[str, int]]) -> None:
+        """Rewrite samples.jsonl without the lines of ``keys`` ((id, trial) pairs;
+        atomically, other lines kept byte for byte), so those episodes can be run again
+        without repeating a line."""
+
+        def key(line: bytes) -> tuple[str, int]:
+            data = json.loads(line)
+            return (data["id"], data.get("trial", 0))
+
         kept = [
             line
             for line in self.samples_path.read_bytes().splitlines(keepends=True)
-            if line.strip() and json.loads(line)["id"] not in ids
+            if line.strip() and key(line) not in keys
         ]
         fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SAMPLES_FILE}.", suffix=".tmp")
         try:

@@ -87,6 +87,43 @@ def _slice_cell(cell: dict[str, Any]) -> dict[str, Any]:
 SliceCell = Annotated[dict[StrictStr, Any], AfterValidator(_slice_cell)]
 
 
+def _ordered_pair(pair: list[float]) -> list[float]:
+    if len(pair) != 2 or pair[0] > pair[1]:
+        raise ValueError(f"an interval is [low, high] with low <= high, got {pair!r}")
+    return pair
+
+
+Interval = Annotated[list[Metric], AfterValidator(_ordered_pair)]
+Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Trials(_Open):
+    """``trials``: how many times each episode ran and with which seeds (act_bench.trials)."""
+
+    num_trials: Annotated[StrictInt, Field(ge=1)]
+    seeds: list[StrictInt]
+    simulator_deterministic: bool
+
+
+class PassK(_Open):
+    """``pass_k``: tau-bench's pass^k (``pass_hat``) and pass@k (``pass_at``), k = "1".."K"."""
+
+    tolerance: float
+    n_items: Count
+    pass_hat: dict[StrictStr, Metric | None]
+    pass_at: dict[StrictStr, Metric | None]
+
+
+class Bootstrap(_Open):
+    """``bootstrap``: how ``metrics_ci`` was computed."""
+
+    resamples: Annotated[StrictInt, Field(ge=1)]
+    level: float
+    seed: StrictInt
+    unit: StrictStr
+    n_units: Count
+
+
 class RunResults(_Open):
     """``results.json`` of one run directory."""
 
@@ -113,6 +150,16 @@ class RunResults(_Open):
     slices: dict[StrictStr, dict[StrictStr, SliceCell]] | None = None
     timings: dict[str, Any] | None = None
     usage: dict[str, Any] | None = None
+    # issue 16: trials, spread across them, intervals over items, pass^k / pass@k, and the
+    # simulator's / classifier's prompt hashes (act_bench.trials, act_bench.prompt_provenance)
+    trials: Trials | None = None
+    metrics_std: dict[str, Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None] | None = (
+        None
+    )
+    metrics_ci: dict[str, Interval | None] | None = None
+    pass_k: PassK | None = None
+    bootstrap: Bootstrap | None = None
+    prompts: dict[str, Sha256] = {}
 
     @field_validator("created")
     @classmethod

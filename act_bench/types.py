@@ -312,10 +312,18 @@ class EpisodeRecord:
     other_modes: dict[str, ModeScores] = field(default_factory=dict)
     # slice name -> value (``Task.slice_values``), so a run can be cut by kind of item
     slices: dict[str, str] = field(default_factory=dict)
+    # which of ``--num-trials`` repetitions of the episode this is (0-based; issue 16)
+    trial: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What identifies a line of samples.jsonl: the episode and its trial."""
+        return (self.id, self.trial)
 
     def to_json(self) -> dict[str, Any]:
         data = {
             "id": self.id,
+            "trial": self.trial,
             "turn_state_id": self.turn_state_id,
             "conversation_id": self.conversation_id,
             "goal_index": self.goal_index,
@@ -357,4 +365,12 @@ class EpisodeRecord:
                 for mode, scores in (data.get("other_modes") or {}).items()
             },
             slices={str(k): str(v) for k, v in (data.get("slices") or {}).items()},
+            trial=_trial(data.get("trial", 0)),
         )
+
+
+def _trial(value: Any) -> int:
+    """A line's trial index: a non-negative integer (lines written before trials have none)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"trial must be a non-negative integer, got {value!r}")
+    return value

@@ -19,3 +19,12 @@ def _scripted_backend() -> None:
     from helpers import register_scripted_backend
 
     register_scripted_backend()
+
+
+@pytest.fixture(autouse=True)
+def _response_cache_in_tmp(tmp_path_factory, monkeypatch) -> None:
+    """Each test's response cache is its own (never the user's, never another test's)."""
+    import act_bench.cache
+
+    folder = tmp_path_factory.mktemp("response-cache")
+    monkeypatch.setattr(act_bench.cache, "default_directory", lambda: folder)

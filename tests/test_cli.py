@@ -49,7 +49,8 @@ def test_eval_writes_results_and_samples(tmp_path, data_dir):
     assert results["simulator"] == "gold" and results["action_classifier"] == "heuristic"
     assert results["model"] == "scripted" and results["n_items"] == 6
     assert results["config"]["limit"] == 6 and len(results["config_hash"]) == 64
-    assert results["usage"]["scripted"]["prompts"] >= 6
+    assert results["usage"]["policy"]["prompts"] >= 6
+    assert results["usage"]["policy"]["spec"] == "scripted"
     lines = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(lines) == 6
     assert {"id", "trajectory", "predicted_action", "gold_action", "turn_score"} <= set(lines[0])

@@ -36,5 +36,5 @@ def test_smollm2_on_real_pacific_items(tmp_path, data_dir):
     for name, value in result.metrics.items():
         assert value is None or 0.0 <= value <= 100.0, name
     written = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert written["usage"]["smollm2"]["completion_tokens"] > 0
+    assert written["usage"]["policy"]["completion_tokens"] > 0
     assert written["metrics"] == result.metrics

@@ -13,7 +13,6 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -75,13 +74,11 @@ def gguf_path() -> Path:
 
 
 def cache_root() -> Path:
-    """Where act-bench caches converted models; ``ACT_BENCH_CACHE`` overrides the default."""
-    override = os.environ.get("ACT_BENCH_CACHE")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
+    """Where act-bench caches converted models; ``ACT_BENCH_CACHE`` overrides the default
+    (the one cache root of :func:`act_bench.cache.cache_root`)."""
+    from act_bench import cache
 
-    return Path(platformdirs.user_cache_dir("act-bench"))
+    return cache.cache_root()
 
 
 def _source_key(gguf: Path) -> str:

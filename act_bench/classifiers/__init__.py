@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from act_bench.backends import BACKENDS, BackendOptions, shared_backend
+from act_bench.backends import BACKENDS, Backend, BackendOptions, shared_backend
 from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.classifiers.heuristic import HeuristicClassifier
 from act_bench.errors import ConfigError
@@ -31,11 +31,14 @@ def load_classifier(
     task: object | None,
     backend_options: BackendOptions | None = None,
     seed: int = 0,
+    backend: Backend | None = None,
 ) -> ActionClassifier:
     """The classifier a spec names: ``heuristic`` or a backend spec (few-shot, App. G).
 
     ``task`` supplies in-context examples through ``classifier_examples()`` when it has
-    that method; ``seed`` reaches the backend's sampling parameters.
+    that method; ``seed`` reaches the backend's sampling parameters. ``backend``, when
+    given, is the model to prompt (evaluation passes one that meters the classifier's role
+    and caches its calls, :mod:`act_bench.usage`); by default the shared instance.
     """
     parsed = Spec.parse(spec)
     if parsed.kind == "heuristic":
@@ -45,7 +48,7 @@ def load_classifier(
     if parsed.kind in BACKENDS:
         from act_bench.classifiers.llm import LLMClassifier, examples_for
 
-        backend = shared_backend(parsed, backend_options)
+        backend = backend or shared_backend(parsed, backend_options)
         return LLMClassifier(backend, examples_for(task), spec=str(parsed), seed=seed)
     raise unknown_component("action classifier", parsed.kind, BUILTIN_CLASSIFIERS)
 

@@ -7,7 +7,7 @@ model already in use.
 
 from __future__ import annotations
 
-from act_bench.backends import BACKENDS, BackendOptions, shared_backend
+from act_bench.backends import BACKENDS, Backend, BackendOptions, shared_backend
 from act_bench.classifiers import unknown_component
 from act_bench.errors import ConfigError
 from act_bench.simulators.base import SimulationRequest, UserSimulator
@@ -30,13 +30,16 @@ def load_simulator(
     task: object | None,
     backend_options: BackendOptions | None = None,
     seed: int = 0,
+    backend: Backend | None = None,
 ) -> UserSimulator:
     """The simulator a spec names: ``gold`` or a backend spec (two-step prompting, App. H).
 
     ``task`` supplies in-context examples through ``simulator_examples()`` when it has that
     method; a task whose users are simulated differently (AmbigSQL conditions U on the
     target SQL, App. H) supplies ``model_simulator(backend, spec=, seed=)`` instead.
-    ``seed`` reaches the backend's sampling parameters.
+    ``seed`` reaches the backend's sampling parameters. ``backend``, when given, is the
+    model to prompt (evaluation passes one that meters the simulator's role and caches its
+    calls, :mod:`act_bench.usage`); by default the shared instance of the spec.
     """
     parsed = Spec.parse(spec)
     if parsed.kind == "gold":
@@ -46,7 +49,7 @@ def load_simulator(
     if parsed.kind in BACKENDS:
         from act_bench.simulators.llm import LLMSimulator, examples_for
 
-        backend = shared_backend(parsed, backend_options)
+        backend = backend or shared_backend(parsed, backend_options)
         task_simulator = getattr(task, "model_simulator", None)
         if callable(task_simulator):
             return task_simulator(backend, spec=str(parsed), seed=seed)

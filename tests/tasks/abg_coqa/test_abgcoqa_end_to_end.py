@@ -75,7 +75,7 @@ def test_smollm2_on_three_real_items_one_ambiguous(tmp_path, three_real_items):
     assert all(0.0 <= value <= 100.0 for value in result.metrics.values())
     written = json.loads((tmp_path / "run" / "results.json").read_text())
     assert written["metrics"] == result.metrics
-    assert written["usage"]["smollm2"]["completion_tokens"] > 0
+    assert written["usage"]["policy"]["completion_tokens"] > 0
 
 
 @pytest.mark.slow

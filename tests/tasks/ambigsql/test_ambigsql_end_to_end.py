@@ -26,7 +26,7 @@ def test_embedded_model_on_the_bundled_sample(tmp_path, monkeypatch):
     assert results["counts"]["n_gold_clarify"] == 2  # two clear requests, two ambiguous twins
     for name in ("action_accuracy", "action_macro_f1", "execution_match"):
         assert 0.0 <= results["metrics"][name] <= 100.0
-    assert results["usage"]["smollm2"]["completion_tokens"] > 0
+    assert results["usage"]["policy"]["completion_tokens"] > 0
     samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert [s["gold_action"] for s in samples] == ["ANSWER", "CLARIFY", "ANSWER", "CLARIFY"]
     assert all(s["prediction"] and s["trajectory_score"] in (0.0, 1.0) for s in samples)

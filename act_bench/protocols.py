@@ -58,16 +58,19 @@ class EvaluationProtocol:
     credits_unanswered: bool
 
     def new_tokens(self, requested: int | None, defaults: TaskDefaults) -> int:
-        """Tokens per policy turn: the flag if given, else the protocol's, else the task's."""
-        if requested is not None:
-            if self.max_new_tokens is not None and requested != self.max_new_tokens:
-                raise ConfigError(
-                    f"--max-new-tokens {requested} contradicts protocol {self.name}, "
-                    f"which generates {self.max_new_tokens}",
-                    hint="drop --max-new-tokens, or pass --protocol act-bench",
-                )
-            return requested
-        return max(self.max_new_tokens or 0, defaults.max_new_tokens)
+        """Tokens per policy turn: the flag if given, else the protocol's budget or the
+        task's default, whichever is larger. A protocol with a budget of its own refuses
+        any other number (so resolving a resolved config changes nothing)."""
+        budget = max(self.max_new_tokens or 0, defaults.max_new_tokens)
+        if requested is None:
+            return budget
+        if self.max_new_tokens is not None and requested != budget:
+            raise ConfigError(
+                f"--max-new-tokens {requested} contradicts protocol {self.name}, "
+                f"which generates {budget}",
+                hint="drop --max-new-tokens, or pass --protocol act-bench",
+            )
+        return requested
 
     def turn_cap(self, requested: int | None) -> int:
         """Policy turns per trajectory: the protocol's, else the flag, else 3."""

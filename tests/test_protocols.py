@@ -70,8 +70,9 @@ def test_act_paper_generates_128_tokens_and_tasks_keep_larger_defaults():
     assert EvalConfig(task="ambigsql", protocol="act-paper").resolved().max_new_tokens == 256
     assert EvalConfig(task="pacific", max_new_tokens=40).resolved().max_new_tokens == 40
     assert EvalConfig(task="pacific", max_turns=5).resolved().max_turns == 5
-    resolved = paper.resolved()  # resolving twice changes nothing
-    assert resolved == paper
+    assert paper.resolved() == paper  # resolving twice changes nothing
+    sql = EvalConfig(task="ambigsql", protocol="act-paper").resolved()
+    assert sql.resolved() == sql
 
 
 def test_act_paper_refuses_flags_that_break_its_rules():

@@ -66,8 +66,9 @@ class TurnRules:
     (:mod:`act_bench.protocols`).
 
     - ``max_turns``: cap on policy turns per trajectory.
-    - ``first_line_only``: keep only the first line of each response (stripped), as the
-      ACT authors' simulator does (``simulation/simulator.py``, ``generate_response``).
+    - ``first_line_only``: keep only the first line of each response and of each
+      simulated user reply (stripped), as the ACT authors' simulator does
+      (``simulation/simulator.py``, ``generate_response`` and ``generate_trajectory``).
     - ``last_turn_is_final``: the response at the cap ends the trajectory as its answer
       whatever its action (the authors' single clarification round), rather than as a
       trajectory that hit the cap without answering.
@@ -172,7 +173,7 @@ def simulate_trajectories(
             else:
                 clarifying.append(i)
         if clarifying:
-            _simulate_user_replies(clarifying, episodes, running, simulator, round_index)
+            _simulate_user_replies(clarifying, episodes, running, simulator, round_index, rules)
 
     return [finished[i] for i in range(len(episodes))]
 
@@ -183,8 +184,10 @@ def _simulate_user_replies(
     running: dict[int, _Running],
     simulator: UserSimulator,
     round_index: int,
+    rules: TurnRules,
 ) -> None:
-    """Alg. 2 lines 9-10: the simulated user answers each clarifying question."""
+    """Alg. 2 lines 9-10: the simulated user answers each clarifying question (cut to its
+    first line where the rules cut responses, as the authors' simulator cuts both)."""
     requests = [
         SimulationRequest(
             turn_state=episodes[i].turn_state,
@@ -196,7 +199,7 @@ def _simulate_user_replies(
         for i in clarifying
     ]
     replies = simulator.reply(requests)
-    for i, reply in zip(clarifying, replies, strict=True):
+    for i, reply in zip(clarifying, map(rules.cut, replies), strict=True):
         state = running[i]
         state.turns.append(TrajectoryTurn(speaker=Speaker.USER, text=reply))
         state.prompt = state.prompt.extended(state.turns[-2].text, reply)

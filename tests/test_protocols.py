@@ -183,3 +183,18 @@ def test_act_training_takes_the_task_tolerance_and_the_protocol_rules(tmp_path):
     assert paper.settings().turn_rules(pacific).first_line_only
     abg = parse_config(ActConfig, ["--output_dir", str(tmp_path), "--task", "abg-coqa"])
     assert abg.tolerance == 0.5
+
+
+def test_act_paper_cuts_the_simulated_users_reply_to_its_first_line_too():
+    state = sample_states()[1]
+    rules = ACT_PAPER.turn_rules(None, pacific.defaults)
+    [trajectory] = simulate_trajectories(
+        [Episode(state)],
+        policy=ScriptedBackend(lambda m: ALWAYS_ASK),
+        render=pacific.render_messages,
+        classifier=QuestionMarkClassifier(),
+        simulator=EchoSimulator(" 2019\nUser: and 2018?"),
+        sampling=SamplingParams(max_new_tokens=8),
+        rules=rules,
+    )
+    assert trajectory.turns[1].text == "2019"

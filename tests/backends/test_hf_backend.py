@@ -115,3 +115,53 @@ def test_generation_restores_training_mode(smollm2_backend: HFBackend) -> None:
         assert model.training
     finally:
         model.eval()
+
+
+def pacific_prompts(data_dir, count: int) -> list[list[Message]]:
+    from act_bench.task import get_task, turn_states
+
+    task = get_task("pacific")
+    states = turn_states(task.load("validation", data_dir))[:count]
+    return [task.render_messages(state.prompt) for state in states]
+
+
+@pytest.mark.slow
+def test_prefix_reuse_keeps_greedy_outputs_on_pacific_prompts(
+    smollm2_backend: HFBackend, data_dir
+) -> None:
+    """Turn states of one conversation: each prompt extends the one before it, so each is
+    prefilled from its predecessor's stored state, and a second call from its own."""
+    prompts = pacific_prompts(data_dir, 4)
+    params = SamplingParams(max_new_tokens=24)
+
+    def backend(**options) -> HFBackend:
+        return HFBackend.from_model(
+            smollm2_backend.model,
+            smollm2_backend.tokenizer,
+            spec="smollm2",
+            options=BackendOptions(**options),
+        )
+
+    plain = backend(prefix_cache=False).generate(prompts, params)
+    reusing = backend()
+    first = reusing.generate(prompts, params)
+    again = reusing.generate(prompts, params)
+    assert [g.text for g in first] == [g.text for g in plain] == [g.text for g in again]
+    lengths = [g.prompt_tokens for g in plain]
+    assert [g.prompt_tokens for g in first] == lengths
+    assert [g.cached_prompt_tokens for g in plain] == [0, 0, 0, 0]
+    assert [g.cached_prompt_tokens for g in first] == [0, *(n - 1 for n in lengths[:-1])]
+    assert [g.cached_prompt_tokens for g in again] == [n - 1 for n in lengths]
+    usage = reusing.usage.to_json()
+    assert usage["prefill_tokens_computed"] == lengths[-1] + 3 + 4
+    assert usage["prefix_cache"]["entries"] == 1  # each prompt's state replaced its prefix's
+
+
+@pytest.mark.slow
+def test_prefix_reuse_samples_stay_seeded(smollm2_backend: HFBackend, data_dir) -> None:
+    prompts = pacific_prompts(data_dir, 3)
+    params = SamplingParams(max_new_tokens=12, temperature=1.0, seed=11)
+    first = [g.text for g in smollm2_backend.generate(prompts, params)]
+    assert [g.text for g in smollm2_backend.generate(prompts, params)] == first
+    other = SamplingParams(max_new_tokens=12, temperature=1.0, seed=12)
+    assert [g.text for g in smollm2_backend.generate(prompts, other)] != first

@@ -22,7 +22,7 @@ from act_bench.report.layout import (
     provenance,
     trajectory_view,
 )
-from act_bench.report.run import RunView, episode_frame, slice_label
+from act_bench.report.run import RunView, episode_frame, record_key, slice_label
 from act_bench.task import get_task
 from act_bench.types import EpisodeRecord
 
@@ -50,8 +50,8 @@ def shared_items(a: RunView, b: RunView) -> list[SharedItem]:
             f"cannot compare runs of two tasks ({a.results.task} and {b.results.task})",
             hint="pass two run directories of the same task",
         )
-    by_id = {record.id: record for record in b.records}
-    items = [SharedItem(record, by_id[record.id]) for record in a.records if record.id in by_id]
+    by_key = {record.key: record for record in b.records}  # (episode, trial)
+    items = [SharedItem(r, by_key[r.key]) for r in a.records if r.key in by_key]
     if not items:
         raise ConfigError(
             f"{a.path} and {b.path} share no items", hint="compare runs of the same split"
@@ -72,7 +72,7 @@ def _row(number: int, item: SharedItem) -> str:
     ]
     attributes = {
         "id": row_id,
-        "data-id": item.a.id,
+        "data-id": record_key(item.a),
         "data-gold": item.a.gold_action.value,
         "data-predicted-a": predicted[0],
         "data-predicted-b": predicted[1],
@@ -85,7 +85,8 @@ def _row(number: int, item: SharedItem) -> str:
     return (
         f'<tr class="{css}" {attrs}>'
         '<td><button type="button" class="expand" aria-expanded="false">▸</button></td>'
-        f'<td class="id">{escape(item.a.id)}</td><td>{action_badge(item.a.gold_action.value)}</td>'
+        f'<td class="id">{escape(record_key(item.a))}</td>'
+        f"<td>{action_badge(item.a.gold_action.value)}</td>"
         f"<td>{action_badge(predicted[0])}</td>"
         f'<td class="num">{item.a.trajectory_score:.3f}</td>'
         f"<td>{action_badge(predicted[1])}</td>"

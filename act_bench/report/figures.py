@@ -160,3 +160,38 @@ def clarification_rates(
 
 def _short(label: str) -> str:
     return re.sub(r"^[^=]+=", "", label)
+
+
+def headline_bars(
+    labels: list[str],
+    values: list[float | None],
+    metric: str,
+    intervals: list[tuple[float, float] | None] | None = None,
+) -> Figure:
+    """A leaderboard group's headline metric, one horizontal bar per row in rank order,
+    with each row's interval (where it has one) as an error bar."""
+    height = 0.6 + 0.26 * len(labels)
+    figure = Figure(figsize=(3.4, height), layout="constrained")
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))
+    bars = axes.barh(positions, [v or 0.0 for v in values], color="#3182ce", height=0.7)
+    for position, value, pair in zip(positions, values, intervals or [], strict=False):
+        if value is not None and pair is not None:
+            axes.errorbar(
+                value,
+                position,
+                xerr=[[value - pair[0]], [pair[1] - value]],
+                color="#1a202c",
+                capsize=2,
+                linewidth=0.8,
+            )
+    axes.bar_label(bars, labels=["–" if v is None else f"{v:.1f}" for v in values], padding=2)
+    axes.set_yticks(positions, [_clip(label) for label in labels])
+    axes.invert_yaxis()
+    axes.set_xlim(0, 110)
+    axes.set_xlabel(f"{metric} (x100)")
+    return figure
+
+
+def _clip(label: str, width: int = 22) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"

@@ -70,8 +70,7 @@ def metric_cards(run: RunView, names: Sequence[str]) -> str:
     if headline:
         interval = run.headline_interval()
         detail = (
-            f"95% CI {interval.low:.1f} – {interval.high:.1f} (bootstrap over turn states, "
-            f"{interval.resamples} resamples)"
+            f"95% CI {interval[0]:.1f} – {interval[1]:.1f} ({interval[2]})"
             if interval
             else "no interval"
         )
@@ -173,7 +172,9 @@ def trajectory_view(record: EpisodeRecord) -> str:
         "gold response r": record.gold_response,
         "goal answer g": goal.answer if isinstance(goal.answer, str) else repr(goal.answer),
         "recorded clarification": goal.clarification or NONE,
-        "outcome g'": trajectory.outcome or NONE,
+        "outcome g'": (trajectory.outcome or NONE)
+        if trajectory.answered
+        else "none: never answered",
         "stop reason": trajectory.stop_reason.value,
         "turn score": f"{record.turn_score:.3f}",
         "trajectory score": f"{record.trajectory_score:.3f}",

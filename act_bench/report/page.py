@@ -22,7 +22,7 @@ from act_bench.report.layout import (
     slices_tables,
     trajectory_view,
 )
-from act_bench.report.run import RunView, episode_frame, slice_label
+from act_bench.report.run import RunView, episode_frame, record_key, slice_label
 from act_bench.types import StopReason
 
 CARD_METRICS = (
@@ -89,7 +89,7 @@ def episode_rows(run: RunView) -> str:
         row_id = f"ep-{number_}"
         attributes = {
             "id": row_id,
-            "data-id": record.id,
+            "data-id": record_key(record),
             "data-gold": record.gold_action.value,
             "data-predicted": predicted,
             "data-stop": record.trajectory.stop_reason.value,
@@ -100,7 +100,7 @@ def episode_rows(run: RunView) -> str:
         rows.append(
             f'<tr class="episode" {attrs}>'
             '<td><button type="button" class="expand" aria-expanded="false">▸</button></td>'
-            f'<td class="id">{escape(record.id)}</td>'
+            f'<td class="id">{escape(record_key(record))}</td>'
             f"<td>{action_badge(record.gold_action.value)}</td>"
             f"<td>{action_badge(record.predicted_action and record.predicted_action.value)}</td>"
             f"<td>{escape(record.trajectory.stop_reason.value)}</td>"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from act_bench.errors import DataError
-from act_bench.metrics.bootstrap import Interval, bootstrap_mean_interval
+from act_bench.metrics.bootstrap import bootstrap_mean_interval
 from act_bench.metrics.clarification import clarification_rounds
 from act_bench.results import RESULTS_FILE, SAMPLES_FILE, load_results, read_samples
 from act_bench.results_schema import RunResults
@@ -33,15 +33,33 @@ class RunView:
         """How the run is named on a page: its model, task and directory name."""
         return f"{self.results.model} · {self.results.task} ({self.path.name})"
 
-    def headline_interval(self) -> Interval | None:
-        """The headline metric's bootstrap interval over turn states (when the headline is
-        the mean trajectory score, as for every task here), else None."""
+    def headline_interval(self) -> tuple[float, float, str] | None:
+        """The headline metric's 95 % interval and where it comes from: the run's own
+        ``metrics_ci`` when it has one, else a bootstrap over turn states computed here
+        (runs from before intervals were recorded). None without records."""
+        headline = self.results.headline_metric
+        recorded = (self.results.metrics_ci or {}).get(headline) if headline else None
+        if recorded is not None:
+            low, high = recorded
+            return low, high, "recorded in results.json (bootstrap over turn states)"
         if not self.records:
             return None
         by_turn_state: dict[str, list[float]] = defaultdict(list)
         for record in self.records:
             by_turn_state[record.turn_state_id].append(record.trajectory_score)
-        return bootstrap_mean_interval(by_turn_state)
+        interval = bootstrap_mean_interval(by_turn_state)
+        if interval is None:
+            return None
+        return (
+            interval.low,
+            interval.high,
+            f"bootstrap over turn states computed by the report, {interval.resamples} resamples",
+        )
+
+
+def record_key(record: EpisodeRecord) -> str:
+    """An episode line's identity on the page: its id, and its trial when there are several."""
+    return record.id if record.trial == 0 else f"{record.id} · trial {record.trial}"
 
 
 def load_run(path: Path) -> RunView:
@@ -68,7 +86,7 @@ def episode_frame(records: Sequence[EpisodeRecord]) -> pd.DataFrame:
     for record in records:
         rows.append(
             {
-                "id": record.id,
+                "id": record_key(record),
                 "turn_state_id": record.turn_state_id,
                 "gold_action": record.gold_action.value,
                 "predicted_action": (

@@ -138,3 +138,20 @@ def test_cli_writes_the_page_and_reports_a_missing_run(hand_made_run, tmp_path):
     with pytest.raises(DataError, match="no finished items"):
         (hand_made_run / "samples.jsonl").write_text("")
         write_report(ReportRequest((hand_made_run,)))
+
+
+def test_recorded_interval_is_used_and_trials_are_rows_of_their_own(tmp_path):
+    from dataclasses import replace
+
+    from tests.report.conftest import hand_made_records, write_run
+
+    records = hand_made_records()
+    records.append(replace(records[0], trial=1, trajectory_score=0.0))
+    run = write_run(tmp_path / "trials", records)
+    results = json.loads((run / "results.json").read_text())
+    results["metrics_ci"] = {"execution_match": [12.5, 87.5]}
+    (run / "results.json").write_text(json.dumps(results))
+    page = build_report([run])
+    assert "95% CI 12.5 – 87.5 (recorded in results.json" in page
+    assert len(episode_rows(page)) == 9
+    assert 'data-id="p1-clear#g0"' in page and 'data-id="p1-clear#g0 · trial 1"' in page

@@ -62,9 +62,11 @@
     }
     apply();
     const expand = params.get("expand");
-    if (expand === "all") rows.forEach(row => { if (!row.hidden) setOpen(row, true); });
-    else if (expand === "first") { const row = rows.find(r => !r.hidden); if (row) setOpen(row, true); }
-    else if (expand) { const row = rows.find(r => r.dataset.id === expand); if (row) setOpen(row, true); }
+    const opened = expand === "all" ? rows.filter(r => !r.hidden)
+      : expand === "first" ? rows.filter(r => !r.hidden).slice(0, 1)
+      : rows.filter(r => r.dataset.id === expand);
+    opened.forEach(row => setOpen(row, true));
+    if (opened.length) opened[0].scrollIntoView();  // a shared link opens on its episode
   }
 
   rows.forEach(row => row.addEventListener("click", () => setOpen(row, !row.classList.contains("open"))));

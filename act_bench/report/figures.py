@@ -152,9 +152,9 @@ def clarification_rates(
         rotation=20 if len(labels) > 4 else 0,
     )
     axes.set_ylabel("rate (x100)")
-    axes.set_ylim(0, 115)
+    axes.set_ylim(0, 135)  # room above the 100 % bars for the legend
     axes.set_title("Over- and under-clarification")
-    axes.legend(frameon=False, loc="upper right")
+    axes.legend(frameon=False, loc="upper center", ncols=2)
     return figure
 
 

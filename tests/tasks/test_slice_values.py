@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
+import pytest
+
+from act_bench.evaluation import EvalConfig, run_evaluation
+from act_bench.metrics.clarification import CLARIFICATION_METRICS
 from act_bench.task import get_task, turn_states
 
 
@@ -41,3 +46,35 @@ def test_pacific_by_turn_position_and_answer_type():
         "multi-span": 2,
         "count": 1,
     }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("task", "slices"),
+    [
+        ("ambigsql", {"ambiguity_type"}),
+        ("abg-coqa", {"interpretations"}),
+        ("pacific", {"turn_position", "answer_type"}),
+    ],
+)
+def test_eval_writes_clarification_metrics_and_slices(task, slices, tmp_path):
+    """A scripted-policy run of each task's bundled sample: results.json has the new
+    metrics, their counts, and every slice with counts that add up to the run's items."""
+    from helpers import register_scripted_backend
+
+    register_scripted_backend()
+    out = tmp_path / task
+    config = EvalConfig(task=task, model="scripted", output_dir=str(out))
+    run_evaluation(config, show_progress=False)
+    results = json.loads((out / "results.json").read_text())
+    assert set(CLARIFICATION_METRICS) <= set(results["metrics"])
+    counts = results["counts"]
+    assert counts["n_over_clarified"] <= counts["n_gold_answer"]
+    assert counts["n_true_clarify"] + counts["n_under_clarified"] <= counts["n_gold_clarify"]
+    assert counts["n_gold_answer"] + counts["n_gold_clarify"] == counts["n_items"]
+    assert set(results["slices"]) == slices
+    for cells in results["slices"].values():
+        assert sum(cell["n_items"] for cell in cells.values()) == counts["n_items"]
+        assert all(set(CLARIFICATION_METRICS) <= set(cell) for cell in cells.values())
+    lines = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert all(set(line["slices"]) == slices for line in lines)

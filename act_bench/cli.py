@@ -484,6 +484,8 @@ def build_ambigsql_command(
     api_base: Annotated[
         str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
     ] = None,
+    cache: CacheOption = True,
+    cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Build AmbigSQL from Spider: clear / ambiguous request pairs, validated (App. C.1)."""
@@ -500,6 +502,8 @@ def build_ambigsql_command(
         max_new_tokens=max_new_tokens,
         api_base=api_base,
         test_split=test_split,
+        cache=cache,
+        cache_dir=cache_dir,
     )
     result = build_ambigsql(config, show_progress=not quiet)
     header, rows = summary_rows(result.stats)
@@ -831,6 +835,8 @@ def build_preferences_command(
     output: Annotated[
         str | None, typer.Option(help="JSONL file (default preferences/<task>-...jsonl).")
     ] = None,
+    cache: CacheOption = True,
+    cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Alg. 1: contrastive action pairs (y_w = r, y_l from M under the rejected action)."""
@@ -849,6 +855,8 @@ def build_preferences_command(
         generator_shots=generator_shots,
         prefix_cache=prefix_cache,
         output=output,
+        cache=cache,
+        cache_dir=cache_dir,
     ).run(show_progress=not quiet)
     summary = stats.to_json()
     _print_metrics(

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from act_bench.backends.base import Backend, BackendOptions, Generation, SamplingParams, Usage
-from act_bench.cache import ResponseCache, response_key
+from act_bench.cache import CacheSettings, ResponseCache, response_key
+from act_bench.specs import Spec
 from act_bench.types import Message
 
 POLICY, SIMULATOR, CLASSIFIER = "policy", "simulator", "classifier"
@@ -142,3 +143,26 @@ class RoleBackend:
 def role_usage(roles: Sequence[RoleBackend | None]) -> dict[str, Any]:
     """results.json ``usage``: one entry per role that used a model."""
     return {role.role: role.to_json() for role in roles if role is not None}
+
+
+def auxiliary_backend(
+    spec: str,
+    role: str,
+    options: BackendOptions,
+    settings: CacheSettings,
+    load: Callable[[], Backend] | None = None,
+) -> RoleBackend:
+    """A model that is not the policy under test (DPO-Dist's strong and weak generators,
+    ACT's model M for y_l, the AmbigSQL LLM generator), its calls answered from the
+    response cache unless ``settings`` turn it off. ``load`` builds the model (default: a
+    fresh :func:`act_bench.backends.load_backend`), on first use."""
+    from act_bench.backends import load_backend
+
+    name = str(Spec.parse(spec))
+    return RoleBackend(
+        name,
+        role,
+        load or (lambda: load_backend(name, options)),
+        options=options,
+        cache=settings.open(),
+    )

@@ -28,13 +28,14 @@ from act_bench.backends import (
     BackendOptions,
     Generation,
     SamplingParams,
-    load_backend,
 )
+from act_bench.cache import CacheSettings
 from act_bench.errors import ConfigError
 from act_bench.progress import progress_bar
 from act_bench.specs import Spec
 from act_bench.task import Task
 from act_bench.types import TurnState
+from act_bench.usage import auxiliary_backend
 from baselines.common.config import PreferenceArguments, TaskTrainingArguments
 from baselines.common.generation import chunk_sampling
 from baselines.common.run import TrainingData, TrainingRun, console
@@ -84,6 +85,21 @@ class DPODistConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
         default=None, metadata={"help": "litellm: base URL of an OpenAI-compatible server."}
     )
     max_concurrency: int = field(default=8, metadata={"help": "litellm: concurrent requests."})
+    cache: bool = field(
+        default=True,
+        metadata={
+            "help": "Answer the strong and weak generators' calls from the response cache "
+            "when the same call (model, options, sampling incl. seed, messages) was made "
+            "before; --no_cache turns it off."
+        },
+    )
+    cache_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder of the response cache (default $ACT_BENCH_CACHE, else the user "
+            "cache directory)."
+        },
+    )
 
     def __post_init__(self) -> None:
         for name in ("strong", "weak"):
@@ -158,6 +174,7 @@ def build_pairs(
     options: BackendOptions,
     chunk_size: int,
     show_progress: bool,
+    response_cache: CacheSettings | None = None,
     description: str,
 ) -> tuple[list[tuple[TurnState, PreferencePair]], PairReport]:
     """A pair per turn state, from the cache where it has one, generated otherwise.
@@ -172,7 +189,7 @@ def build_pairs(
     todo = [ts for ts in turn_states if (ts.id, shas[ts.id]) not in cached]
     report.cached = len(turn_states) - len(todo)
     if todo:
-        backends = _load_generators(strong, weak, options)
+        backends = _load_generators(strong, weak, options, response_cache or CacheSettings())
         with progress_bar(description, total=len(todo), enabled=show_progress) as advance:
             for index, start in enumerate(range(0, len(todo), max(1, chunk_size))):
                 chunk = todo[start : start + max(1, chunk_size)]
@@ -220,13 +237,16 @@ def _pairs_of_chunk(
 
 
 def _load_generators(
-    strong: Generator, weak: Generator, options: BackendOptions
+    strong: Generator, weak: Generator, options: BackendOptions, response_cache: CacheSettings
 ) -> dict[str, Backend]:
-    """One backend per distinct spec (the same model at two temperatures loads once)."""
+    """One backend per distinct spec (the same model at two temperatures loads once), its
+    calls answered from the response cache where ``response_cache`` allows (issue 16)."""
     loaded: dict[str, Backend] = {}
     for generator in (strong, weak):
         if generator.spec not in loaded:
-            loaded[generator.spec] = load_backend(generator.spec, options)
+            loaded[generator.spec] = auxiliary_backend(
+                generator.spec, "generator", options, response_cache
+            )
     return loaded
 
 
@@ -292,6 +312,9 @@ class DPODistRun(TrainingRun[DPODistConfig]):
                     options=self._backend_options(),
                     chunk_size=self.config.generation_batch_size,
                     show_progress=self.show_progress and self.state.is_main_process,
+                    response_cache=CacheSettings(
+                        enabled=self.config.cache, directory=self.config.cache_dir
+                    ),
                     description=f"pairs · {name}",
                 )
             self._warn_failures(name, report)

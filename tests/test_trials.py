@@ -15,6 +15,7 @@ from act_bench.trials import pass_k_summary, trial_seed, trial_statistics
 from act_bench.types import Message
 
 SEEDS_SEEN: list[int | None] = []
+FAILING_SEEDS: set[int | None] = set()  # calls with these seeds fail (a backend error)
 
 
 class SeedBackend:
@@ -28,6 +29,8 @@ class SeedBackend:
         self, conversations: Sequence[Sequence[Message]], params: SamplingParams
     ) -> list[Generation]:
         SEEDS_SEEN.append(params.seed)
+        if params.seed in FAILING_SEEDS:
+            return [Generation(text="", error="server down") for _ in conversations]
         texts = []
         for messages in conversations:
             asked = any(m.content.startswith("Which") for m in messages)
@@ -45,6 +48,7 @@ def _seeded_backend():
     if "seeded" not in BACKENDS:
         BACKENDS.add("seeded", "test_trials:load_seeded")
     SEEDS_SEEN.clear()
+    FAILING_SEEDS.clear()
 
 
 def test_trial_seeds_derive_from_the_run_seed() -> None:
@@ -137,3 +141,18 @@ def test_metrics_are_the_mean_over_trials(tmp_path, data_dir) -> None:
     assert statistics.metrics_std["rounds"] == pytest.approx(
         float(__import__("statistics").stdev(per_trial)), abs=1e-4
     )
+
+
+def test_resume_reruns_the_trials_that_ended_in_a_backend_error(tmp_path, data_dir) -> None:
+    """Issue 15 per (episode, trial): only trial 1's lines failed, only they run again."""
+    config = _config(tmp_path, data_dir)
+    FAILING_SEEDS.add(trial_seed(0, 1))
+    first = run_evaluation(config, show_progress=False)
+    assert first.results["status"] == "incomplete" and first.counts["n_backend_errors"] == 4
+    FAILING_SEEDS.clear()
+    SEEDS_SEEN.clear()
+    second = run_evaluation(config, resume=True, show_progress=False)
+    assert second.retried == 4 and second.results["status"] == "complete"
+    assert set(SEEDS_SEEN) == {trial_seed(0, 1)}  # trials 0 and 2 were not run again
+    records = read_samples(tmp_path / "run" / "samples.jsonl")
+    assert len(records) == 12 and not any(r.trajectory.error for r in records)

@@ -305,12 +305,16 @@ class PreferenceBuild:
     generator_shots: int = MAX_SHOTS
     prefix_cache: bool = True
     output: str | None = None
+    cache: bool = True  # M's calls through the response cache (act_bench.cache)
+    cache_dir: str | None = None
 
     def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
-        from act_bench.backends import BackendOptions, load_backend
+        from act_bench.backends import BackendOptions
+        from act_bench.cache import CacheSettings
         from act_bench.classifiers import load_classifier
         from act_bench.progress import progress_bar
         from act_bench.task import get_task
+        from act_bench.usage import auxiliary_backend
         from baselines.data import select_data
 
         task = get_task(self.task)
@@ -338,7 +342,12 @@ class PreferenceBuild:
             _, stats = build_preferences(
                 states,
                 task=task,
-                generator=load_backend(self.generator, options),
+                generator=auxiliary_backend(
+                    self.generator,
+                    "generator",
+                    options,
+                    CacheSettings(enabled=self.cache, directory=self.cache_dir),
+                ),
                 classifier=classifier,
                 cache=path,
                 sampling=SamplingParams(

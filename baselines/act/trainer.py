@@ -27,12 +27,14 @@ from typing import Any
 
 from trl import DPOConfig
 
-from act_bench.backends import BackendOptions, SamplingParams, load_backend
+from act_bench.backends import BackendOptions, SamplingParams
+from act_bench.cache import CacheSettings
 from act_bench.classifiers import load_classifier
 from act_bench.errors import ConfigError
 from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
 from act_bench.simulators import load_simulator
+from act_bench.usage import auxiliary_backend
 from baselines.act.onpolicy import ActSettings, Branch, build_pairs
 from baselines.act.preferences import (
     GOLD_LABELS,
@@ -136,6 +138,21 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
         metadata={
             "help": "Directory of D_pref caches (JSONL); default: preferences/ in the act-bench "
             "cache ($ACT_BENCH_CACHE or ~/.cache/act-bench)."
+        },
+    )
+    cache: bool = field(
+        default=True,
+        metadata={
+            "help": "Answer model M's calls (y_l of Alg. 1) from the response cache when the "
+            "same call (model, options, sampling incl. seed, messages) was made before; "
+            "--no_cache turns it off."
+        },
+    )
+    cache_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder of the response cache (default $ACT_BENCH_CACHE, else the user "
+            "cache directory)."
         },
     )
     prefix_cache: bool = field(
@@ -332,7 +349,12 @@ class ActRun(TrainingRun[ActConfig]):
                 backend_options=options,
                 seed=config.seed,
             )
-        generator = load_backend(config.generator or config.model, options)
+        generator = auxiliary_backend(
+            config.generator or config.model,
+            "generator",
+            options,
+            CacheSettings(enabled=config.cache, directory=config.cache_dir),
+        )
         lengths = self.length_filter(tokenizer)
         chat = self.chat_format(tokenizer)
         cache = self._cache_path(generator.spec)

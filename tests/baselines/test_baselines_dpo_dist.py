@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from baselines_scripted import register_generators
 
-import baselines.dpo_dist as dpo_dist
+import act_bench.backends
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.task import get_task, turn_states
 from baselines.dpo_dist import Generator, PairCache, build_pairs
@@ -56,7 +56,7 @@ def test_strong_wins_weak_loses_and_pairs_are_cached(tmp_path: Path, tiny_data_d
 def test_a_second_run_pays_nothing(tmp_path: Path, tiny_data_dir: Path, monkeypatch) -> None:
     states = turn_states(PACIFIC.load("validation", tiny_data_dir))[:3]
     first, _ = _build(states, _cache(tmp_path))
-    monkeypatch.setattr(dpo_dist, "load_backend", _refuse)
+    monkeypatch.setattr(act_bench.backends, "load_backend", _refuse)
     again, report = _build(states, _cache(tmp_path))
     assert (report.generated, report.cached) == (0, 3)
     assert [p for _, p in again] == [p for _, p in first]
@@ -125,3 +125,15 @@ def test_embedded_model_at_two_temperatures(tmp_path: Path, tiny_data_dir: Path)
 
 def _refuse(*args, **kwargs):
     raise AssertionError("a cached run must not load a generator")
+
+
+def test_generator_calls_go_through_the_response_cache(
+    tmp_path: Path, tiny_data_dir: Path, monkeypatch
+) -> None:
+    """A fresh pair cache (another run directory) still pays nothing: the strong and weak
+    generators' calls are answered from the response cache (issue 16)."""
+    states = turn_states(PACIFIC.load("validation", tiny_data_dir))[:3]
+    first, _ = _build(states, _cache(tmp_path / "a"))
+    monkeypatch.setattr(act_bench.backends, "load_backend", _refuse)
+    again, report = _build(states, _cache(tmp_path / "b"))
+    assert report.generated == 3 and [p for _, p in again] == [p for _, p in first]

@@ -85,6 +85,8 @@ class BuildConfig:
     api_base: str | None = None
     max_concurrency: int = 8
     test_split: str = "half-dev"
+    cache: bool = True  # the LLM generator's calls through the response cache (act_bench.cache)
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.test_split not in TEST_SPLITS:
@@ -131,9 +133,18 @@ def load_generator(config: BuildConfig) -> PairGenerator:
 
         return RuleGenerator(seed=config.seed)
     from act_bench.backends import shared_backend
+    from act_bench.cache import CacheSettings
+    from act_bench.usage import auxiliary_backend
     from tasks.ambigsql.builder.llm import LLMGenerator
 
-    backend = shared_backend(config.generator, config.backend_options())
+    options = config.backend_options()
+    backend = auxiliary_backend(
+        config.generator,
+        "generator",
+        options,
+        CacheSettings(enabled=config.cache, directory=config.cache_dir),
+        load=lambda: shared_backend(config.generator, options),
+    )
     return LLMGenerator(backend, config.sampling(), spec=config.generator)
 
 

@@ -100,6 +100,30 @@ def frame_table(frame: pd.DataFrame, css_class: str) -> str:
     )
 
 
+APP_D_DEFINITIONS = {
+    "action_accuracy": "first response's action equals the gold action (App. D, x100)",
+    "action_macro_f1": "mean F1 of CLARIFY and ANSWER over first responses (App. D, x100)",
+    "execution_match": "the trajectory's final SQL returns the gold result (App. D, x100)",
+}
+APP_D_PREFIXES = {
+    "turn_": "the immediate response y against the gold response r (App. D, x100)",
+    "trajectory_": "the trajectory outcome g' against the goal g (App. D, x100)",
+    "post_clarify_": "the outcome score over trajectories that clarified (App. D, x100)",
+}
+
+
+def definition(name: str) -> str:
+    """What a metric measures, for the metrics table (README "Metrics" has the details)."""
+    if name in METRIC_DEFINITIONS:
+        return METRIC_DEFINITIONS[name]
+    if name in APP_D_DEFINITIONS:
+        return APP_D_DEFINITIONS[name]
+    for prefix, text in APP_D_PREFIXES.items():
+        if name.startswith(prefix):
+            return text
+    return "see README, Metrics"
+
+
 def metrics_table(metric_sets: Mapping[str, Mapping[str, float | None]]) -> str:
     """Every metric as a row, one column per run, then what the metric means."""
     names = list(dict.fromkeys(name for metrics in metric_sets.values() for name in metrics))
@@ -110,7 +134,7 @@ def metrics_table(metric_sets: Mapping[str, Mapping[str, float | None]]) -> str:
                 label: [metrics.get(name) for name in names]
                 for label, metrics in metric_sets.items()
             },
-            "definition": [METRIC_DEFINITIONS.get(name, "App. D (see README)") for name in names],
+            "definition": [definition(name) for name in names],
         }
     )
     return frame_table(frame, "metrics")

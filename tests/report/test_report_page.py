@@ -76,6 +76,15 @@ def test_slice_table_counts(hand_made_run):
     assert cells[:3] == ["clear", "4", "50.0"] and cells[6:9] == ["information", "2", "50.0"]
 
 
+def test_metric_table_defines_each_metric(hand_made_run):
+    page = build_report([hand_made_run])
+    over = re.search(
+        r"<td>over_clarification_rate</td>\s*<td>([\d.]+)</td>\s*<td>([^<]+)</td>", page
+    )
+    assert over.groups() == ("25.0", "predicted CLARIFY among gold-ANSWER items (x100)")
+    assert "<td>execution_match</td>" in page and "gold result (App. D, x100)" in page
+
+
 def test_bootstrap_interval_resamples_groups():
     flat = bootstrap_mean_interval({"a": [1.0], "b": [1.0], "c": [1.0]})
     assert (flat.estimate, flat.low, flat.high) == (100.0, 100.0, 100.0)

@@ -48,6 +48,9 @@ def write_report(request: ReportRequest) -> Path:
     if target.is_dir():
         raise ConfigError(f"--output {target} is a directory; name an .html file")
     text = build_report(request.run_dirs)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write {target}: {error.strerror}") from None
     return target

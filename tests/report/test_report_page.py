@@ -142,6 +142,12 @@ def test_cli_writes_the_page_and_reports_a_missing_run(hand_made_run, tmp_path):
     assert result.exit_code == 0, result.output
     assert target.read_text().count('<tr class="episode"') == 8
     assert ReportRequest((hand_made_run,)).target() == hand_made_run / "report.html"
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    unwritable = runner.invoke(
+        app, ["report", str(hand_made_run), "--output", str(blocked / "r.html")]
+    )
+    assert unwritable.exit_code == 2 and "cannot write" in unwritable.output
     missing = runner.invoke(app, ["report", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "not a run directory" in missing.output
     with pytest.raises(DataError, match="no finished items"):

@@ -14,7 +14,7 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -67,9 +67,21 @@ CREATE TABLE IF NOT EXISTS metrics (
     PRIMARY KEY (submission_id, name)
 );
 CREATE INDEX IF NOT EXISTS submissions_task ON submissions(task, simulator, action_classifier);
+CREATE TABLE IF NOT EXISTS metric_intervals (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    low REAL NOT NULL,
+    high REAL NOT NULL,
+    PRIMARY KEY (submission_id, name)
+);
 """
 # Columns added after version 1, with their types: added to an older database on open.
-ADDED_COLUMNS = {"data_source": "TEXT", "n_backend_errors": "INTEGER", "protocol": "TEXT"}
+ADDED_COLUMNS = {
+    "data_source": "TEXT",
+    "n_backend_errors": "INTEGER",
+    "protocol": "TEXT",
+    "num_trials": "INTEGER",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +108,9 @@ class Row:
     n_backend_errors: int | None
     protocol: str
     metrics: dict[str, float | None]
+    # issue 16: 95 % bootstrap intervals by metric (runs that have them), trials per episode
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    num_trials: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,6 +134,8 @@ class Row:
             "n_backend_errors": self.n_backend_errors,
             "protocol": self.protocol,
             "metrics": self.metrics,
+            "intervals": {name: list(pair) for name, pair in self.intervals.items()},
+            "num_trials": self.num_trials,
         }
 
 
@@ -235,7 +252,7 @@ class Leaderboard:
                 f"action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
                 f"submitted_at, reference, data_source, n_backend_errors, "
                 f"CASE WHEN source = 'paper' THEN '{PAPER_PROTOCOL}' "
-                f"ELSE COALESCE(protocol, '{OLDER_RUNS_PROTOCOL}') END "
+                f"ELSE COALESCE(protocol, '{OLDER_RUNS_PROTOCOL}') END, num_trials "
                 f"FROM submissions {where} ORDER BY id",
                 params,
             ).fetchall()
@@ -244,7 +261,20 @@ class Leaderboard:
                 "SELECT submission_id, name, value FROM metrics"
             ):
                 values.setdefault(submission_id, {})[name] = value
-        return [Row(*record, metrics=values.get(record[0], {})) for record in records]
+            intervals: dict[int, dict[str, tuple[float, float]]] = {}
+            for submission_id, name, low, high in connection.execute(
+                "SELECT submission_id, name, low, high FROM metric_intervals"
+            ):
+                intervals.setdefault(submission_id, {})[name] = (low, high)
+        return [
+            Row(
+                *record[:-1],
+                metrics=values.get(record[0], {}),
+                intervals=intervals.get(record[0], {}),
+                num_trials=record[-1],
+            )
+            for record in records
+        ]
 
     def _seed_paper_rows(self) -> None:
         """The paper's published numbers, once per database, as rows marked ``paper``."""
@@ -262,8 +292,8 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
         "INSERT INTO submissions (name, source, task, split, model, approach, simulator, "
         "action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
         "config_json, shots_json, act_bench_version, run_created, submitted_at, results_dir, "
-        "reference, data_source, n_backend_errors, protocol) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reference, data_source, n_backend_errors, protocol, num_trials) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.name,
             s.source,
@@ -288,12 +318,17 @@ def _insert(connection: sqlite3.Connection, s: Submission) -> int:
             s.data_source,
             s.n_backend_errors,
             s.protocol,
+            s.num_trials if s.source != PAPER else None,
         ),
     )
     submission_id = int(cursor.lastrowid)
     connection.executemany(
         "INSERT INTO metrics (submission_id, name, value) VALUES (?, ?, ?)",
         [(submission_id, name, value) for name, value in s.metrics.items()],
+    )
+    connection.executemany(
+        "INSERT INTO metric_intervals (submission_id, name, low, high) VALUES (?, ?, ?, ?)",
+        [(submission_id, name, low, high) for name, (low, high) in s.intervals.items()],
     )
     return submission_id
 

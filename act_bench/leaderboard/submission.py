@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ class Submission:
     data_source: str | None = None  # "sample" or "data:<digest>" (results.json data_source)
     n_backend_errors: int | None = None  # items that ended in a backend error
     protocol: str = "act-bench"  # the evaluation protocol (act_bench/protocols.py)
+    # issue 16: each metric's 95 % bootstrap interval over items, and trials per episode
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    num_trials: int = 1
 
 
 def _fail(message: str, path: Path, field: str | None = None, hint: str | None = None) -> DataError:
@@ -56,13 +59,15 @@ def _check_metrics(path: Path, task_name: str, metrics: dict[str, float | None])
         raise _fail(f"metrics missing for task {task_name}: {', '.join(missing)}", path, "metrics")
 
 
-def _check_samples(results_dir: Path, n_items: int) -> None:
-    """samples.jsonl is a regular file whose every line is a record, ids unique, one per item."""
+def _check_samples(results_dir: Path, n_items: int, num_trials: int = 1) -> None:
+    """samples.jsonl is a regular file whose every line is a record, (id, trial) unique, one
+    per item and trial."""
     path = regular_file(results_dir / SAMPLES_FILE, SAMPLES_FILE)
     records = read_samples(path, strict=True)
-    if len(records) != n_items:
+    if len(records) != n_items * num_trials:
+        trials = f" items x {num_trials} trials" if num_trials > 1 else ""
         raise _fail(
-            f"samples.jsonl holds {len(records)} items, results.json says {n_items}",
+            f"samples.jsonl holds {len(records)} items, results.json says {n_items}{trials}",
             results_dir / "results.json",
             "n_items",
         )
@@ -93,7 +98,8 @@ def read_submission(
     if results.status not in ("complete", "incomplete"):
         raise _fail(f"the run is not complete (status {results.status!r})", path, "status")
     assert results.metrics is not None  # the schema requires them for a finished run
-    _check_samples(results_dir, results.n_items)
+    num_trials = results.trials.num_trials if results.trials is not None else 1
+    _check_samples(results_dir, results.n_items, num_trials)
     _check_metrics(path, results.task, results.metrics)
     config = results.config
     training = _training_config(results.model)
@@ -119,6 +125,12 @@ def read_submission(
         data_source=results.data_label,
         n_backend_errors=results.n_backend_errors,
         protocol=results.protocol,
+        intervals={
+            name: (pair[0], pair[1])
+            for name, pair in (results.metrics_ci or {}).items()
+            if pair is not None
+        },
+        num_trials=num_trials,
     )
 
 

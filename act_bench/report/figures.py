@@ -28,17 +28,18 @@ ACTIONS = ("CLARIFY", "ANSWER")
 COLORS = {"CLARIFY": "#d9822b", "ANSWER": "#2b6cb0", "over": "#c53030", "under": "#6b46c1"}
 SIZE = (4.6, 3.1)
 
-matplotlib.rcParams.update(
-    {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "act-bench",  # stable element ids: the same run gives the same page
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-)
+# Applied around each figure's drawing and saving only (``rc_context`` as a decorator), so
+# importing this module leaves the process's matplotlib settings as they were.
+STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "act-bench",  # stable element ids: the same run gives the same page
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
+@matplotlib.rc_context(STYLE)
 def to_svg(figure: Figure) -> str:
     """The figure as an inline ``<svg>`` element (no XML prolog, no creation date)."""
     buffer = io.StringIO()
@@ -52,6 +53,7 @@ def _figure() -> tuple[Figure, object]:
     return figure, figure.add_subplot()
 
 
+@matplotlib.rc_context(STYLE)
 def confusion_matrix(frame: pd.DataFrame) -> Figure:
     """Gold action (rows) against predicted action (columns), with counts and row shares."""
     predicted = [*ACTIONS, *([UNLABELLED] if (frame.predicted_action == UNLABELLED).any() else [])]
@@ -72,6 +74,7 @@ def confusion_matrix(frame: pd.DataFrame) -> Figure:
     return figure
 
 
+@matplotlib.rc_context(STYLE)
 def score_distribution(frame: pd.DataFrame, metric: str) -> Figure:
     """Histogram of trajectory scores, stacked by gold action."""
     figure, axes = _figure()
@@ -91,6 +94,7 @@ def score_distribution(frame: pd.DataFrame, metric: str) -> Figure:
     return figure
 
 
+@matplotlib.rc_context(STYLE)
 def score_by_rounds(frame: pd.DataFrame) -> Figure:
     """Mean trajectory score (x100) by number of clarification rounds, with counts."""
     summary = frame.groupby("rounds").trajectory_score.agg(["mean", "size"])
@@ -106,6 +110,7 @@ def score_by_rounds(frame: pd.DataFrame) -> Figure:
     return figure
 
 
+@matplotlib.rc_context(STYLE)
 def slice_bars(name: str, cells: Mapping[str, Mapping[str, float | int | None]], metric: str):
     """``metric`` for each value of one slice, with its item count."""
     values = list(cells)
@@ -120,6 +125,7 @@ def slice_bars(name: str, cells: Mapping[str, Mapping[str, float | int | None]],
     return figure
 
 
+@matplotlib.rc_context(STYLE)
 def clarification_rates(
     metrics: Mapping[str, float | None],
     slices: Mapping[str, Mapping[str, Mapping[str, float | int | None]]],
@@ -162,6 +168,7 @@ def _short(label: str) -> str:
     return re.sub(r"^[^=]+=", "", label)
 
 
+@matplotlib.rc_context(STYLE)
 def headline_bars(
     labels: list[str],
     values: list[float | None],

@@ -16,6 +16,7 @@ from act_bench.classifiers.llm import examples_for as classifier_examples_for
 from act_bench.cli import app
 from act_bench.episode import episodes_for, simulate_trajectories
 from act_bench.evaluation import EvalConfig, run_evaluation, score_episode
+from act_bench.metrics.clarification import CLARIFICATION_METRICS
 from act_bench.metrics.similarity import default_model_path, get_embedder
 from act_bench.scoring import score_predictions
 from act_bench.simulators import GoldSimulator, SimulationRequest
@@ -192,6 +193,7 @@ def test_eval_on_the_sample_reports_the_four_metrics(tmp_path, no_data_env):
         "action_macro_f1",
         "turn_similarity",
         "trajectory_similarity",
+        *CLARIFICATION_METRICS,
     }
     assert result.counts["n_items"] == 13 and result.counts["n_turn_states"] == 9
     assert result.counts["n_gold_clarify"] == 7

@@ -8,6 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from act_bench.cli import app
+from act_bench.metrics.clarification import CLARIFICATION_METRICS
 
 runner = CliRunner()
 
@@ -39,6 +40,7 @@ def test_build_then_eval_on_the_build(fixture_spider, tmp_path):
         "turn_execution_match",
         "execution_match",
         "post_clarify_execution_match",
+        *CLARIFICATION_METRICS,
     }
     assert results["n_items"] == 4 and results["skipped"] == {}
 

@@ -162,13 +162,26 @@ def test_evaluation_reports_the_four_metrics(tmp_path, monkeypatch):
     monkeypatch.delenv("ACT_BENCH_DATA", raising=False)  # the bundled sample
     config = EvalConfig(task="ambigsql", model="scripted", output_dir=str(tmp_path / "run"))
     result = run_evaluation(config, show_progress=False)
+    question_similarity = result.metrics.pop("question_similarity")
     assert result.metrics == {
         "action_accuracy": 100.0,
         "action_macro_f1": 100.0,
         "turn_execution_match": 50.0,
         "execution_match": 100.0,
         "post_clarify_execution_match": 100.0,
+        # the oracle asks on every ambiguous request (once) and on no clear one
+        "over_clarification_rate": 0.0,
+        "under_clarification_rate": 0.0,
+        "clarify_precision": 100.0,
+        "clarify_recall": 100.0,
+        "clarify_f1": 100.0,
+        "mean_clarification_rounds": 0.5,  # 6 questions over 12 items
+        "never_answered_rate": 0.0,
+        "ambiguous_score_asked": 100.0,
+        "ambiguous_score_direct": None,  # it never answered an ambiguous request directly
+        "interpretation_coverage": None,  # one goal per item
     }
+    assert 0.0 <= question_similarity <= 100.0
     assert result.counts["n_clarified"] == result.counts["n_gold_clarify"] == 6
     clarified = next(r for r in result.records if r.trajectory.clarified)
     user_reply = next(t for t in clarified.trajectory.turns if t.speaker is Speaker.USER)

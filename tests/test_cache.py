@@ -137,3 +137,25 @@ def test_eval_rerun_answers_the_classifier_from_the_cache_and_splits_usage(
     # the classifier's prompt is part of the identity
     assert len(first["prompts"]["classifier"]) == 64
     assert first["config"]["prompts"] == first["prompts"]
+
+
+def test_policy_is_cached_only_when_asked(tmp_path, data_dir) -> None:
+    def run(name: str, cache_policy: bool, cache: bool = True):
+        config = EvalConfig(
+            model="scripted",
+            data_dir=str(data_dir),
+            limit=3,
+            output_dir=str(tmp_path / name),
+            cache_dir=str(tmp_path / "cache"),
+            cache_policy=cache_policy,
+            cache=cache,
+        )
+        return run_evaluation(config, show_progress=False).results["usage"]["policy"]
+
+    first = run("a", cache_policy=True)
+    assert first["cache"]["misses"] == first["prompts"] > 0
+    second = run("b", cache_policy=True)
+    assert second["calls"] == 0 and second["cache"]["hits"] == first["prompts"]
+    assert run("c", cache_policy=False)["cache"]["hits"] == 0
+    off = run("d", cache_policy=True, cache=False)  # --no-cache wins
+    assert off["cache"]["enabled"] is False and off["calls"] == first["calls"]

@@ -38,3 +38,31 @@ def test_smollm2_on_real_pacific_items(tmp_path, data_dir):
     written = json.loads((tmp_path / "run" / "results.json").read_text())
     assert written["usage"]["policy"]["completion_tokens"] > 0
     assert written["metrics"] == result.metrics
+
+
+@pytest.mark.slow
+def test_smollm2_trials_write_intervals_and_compare_runs(tmp_path, data_dir):
+    """Issue 16's done-when: two trials write metrics_ci and pass^k; compare RUN RUN runs."""
+    from typer.testing import CliRunner
+
+    from act_bench.cli import app
+
+    out = tmp_path / "run"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["eval", "--task", "pacific", "--data-dir", str(data_dir), "--limit", "3",
+         "--num-trials", "2", "--temperature", "0.7", "--output-dir", str(out), "--quiet"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = json.loads((out / "results.json").read_text())
+    assert written["trials"]["num_trials"] == 2 and len(written["trials"]["seeds"]) == 2
+    assert set(written["pass_k"]["pass_hat"]) == {"1", "2"}
+    low, high = written["metrics_ci"]["trajectory_drop_f1"]
+    assert low <= written["metrics"]["trajectory_drop_f1"] <= high
+    lines = (out / "samples.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["trial"] for line in lines) == [0, 0, 0, 1, 1, 1]
+    compared = runner.invoke(app, ["compare", str(out), str(out), "--json"])
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.output)["shared_items"] == 3

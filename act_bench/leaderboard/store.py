@@ -108,6 +108,7 @@ class Row:
     n_backend_errors: int | None
     protocol: str
     metrics: dict[str, float | None]
+    results_dir: str | None = None  # where the run was submitted from (ours only)
     # issue 16: 95 % bootstrap intervals by metric (runs that have them), trials per episode
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     num_trials: int | None = None
@@ -134,6 +135,7 @@ class Row:
             "n_backend_errors": self.n_backend_errors,
             "protocol": self.protocol,
             "metrics": self.metrics,
+            "results_dir": self.results_dir,
             "intervals": {name: list(pair) for name, pair in self.intervals.items()},
             "num_trials": self.num_trials,
         }
@@ -252,7 +254,7 @@ class Leaderboard:
                 f"action_classifier, prompt_style, num_shots, conversations, n_items, config_hash, "
                 f"submitted_at, reference, data_source, n_backend_errors, "
                 f"CASE WHEN source = 'paper' THEN '{PAPER_PROTOCOL}' "
-                f"ELSE COALESCE(protocol, '{OLDER_RUNS_PROTOCOL}') END, num_trials "
+                f"ELSE COALESCE(protocol, '{OLDER_RUNS_PROTOCOL}') END, results_dir, num_trials "
                 f"FROM submissions {where} ORDER BY id",
                 params,
             ).fetchall()
@@ -268,8 +270,9 @@ class Leaderboard:
                 intervals.setdefault(submission_id, {})[name] = (low, high)
         return [
             Row(
-                *record[:-1],
+                *record[:-2],
                 metrics=values.get(record[0], {}),
+                results_dir=record[-2],
                 intervals=intervals.get(record[0], {}),
                 num_trials=record[-1],
             )

@@ -11,6 +11,12 @@ from act_bench.scoring import score_predictions
 from tasks.pacific import task as pacific
 
 
+@pytest.fixture(autouse=True)
+def _bundled_sample(monkeypatch):
+    """The bundled sample, even where $ACT_BENCH_DATA points at the real data."""
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+
+
 @pytest.fixture()
 def predictions(tmp_path):
     """The sample's answer turn whose gold answer is ['27,899'] (thousand), answered with a

@@ -11,6 +11,13 @@ from act_bench.evaluation import EvalConfig, _excluded_selection, select_turn_st
 from act_bench.selection import selection_conversations
 from act_bench.task import get_task, turn_states
 
+
+@pytest.fixture(autouse=True)
+def _bundled_sample(monkeypatch):
+    """The bundled sample, even where $ACT_BENCH_DATA points at the real data."""
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+
+
 PACIFIC = get_task("pacific")
 
 

@@ -28,7 +28,9 @@ def finished_run(tmp_path_factory) -> Path:
 
     register_scripted_backend()
     run = tmp_path_factory.mktemp("schema") / "run"
-    result = invoke("eval", "--model", "scripted", "--limit", 3, "--output-dir", run, "--quiet")
+    with pytest.MonkeyPatch.context() as patch:  # the bundled sample, even where CI sets data
+        patch.delenv("ACT_BENCH_DATA", raising=False)
+        result = invoke("eval", "--model", "scripted", "--limit", 3, "--output-dir", run, "--quiet")
     assert result.exit_code == 0, result.output
     return run
 

@@ -55,8 +55,14 @@ def test_missing_model_directory_is_a_backend_error_with_a_hint(tmp_path) -> Non
 @pytest.mark.slow
 def test_left_padded_batch_matches_one_at_a_time(smollm2_backend: HFBackend) -> None:
     params = SamplingParams(max_new_tokens=8)
-    batched = smollm2_backend.generate(conversations(), params)
-    alone = [smollm2_backend.generate([c], params)[0] for c in conversations()]
+    plain = HFBackend.from_model(  # without prefix reuse: one left-padded batch
+        smollm2_backend.model,
+        smollm2_backend.tokenizer,
+        spec="smollm2",
+        options=BackendOptions(prefix_cache=False),
+    )
+    batched = plain.generate(conversations(), params)
+    alone = [plain.generate([c], params)[0] for c in conversations()]
     assert [g.text for g in batched] == [g.text for g in alone]
     assert [g.prompt_tokens for g in batched] == [g.prompt_tokens for g in alone]
     assert [g.completion_tokens for g in batched] == [g.completion_tokens for g in alone]

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from act_bench.errors import ConfigError
 from act_bench.leaderboard.store import Row
+from act_bench.leaderboard.uncertainty import TIED_MARK, headline_text, tied_with_best
 from act_bench.task import get_task
 
 EXPORT_FORMATS = ("md", "csv", "html")
@@ -100,10 +101,29 @@ def _describe(row: Row) -> list[str]:
         row.approach or "",
         shots,
         row.split,
-        "" if row.n_items is None else str(row.n_items),
+        _items(row),
         row.data_source or "",
         "" if row.n_backend_errors is None else str(row.n_backend_errors),
     ]
+
+
+def _items(row: Row) -> str:
+    """Items, and trials per item when a run had several (``20×3``)."""
+    if row.n_items is None:
+        return ""
+    return f"{row.n_items}×{row.num_trials}" if (row.num_trials or 1) > 1 else str(row.n_items)
+
+
+def _metric_cell(group: Group, row: Row, metric: str, tied: set[int]) -> str:
+    """A metric's cell; the headline's carries its 95 % interval and the tie mark."""
+    text = _cell(row.metrics.get(metric))
+    return headline_text(group, row, text, tied) if metric == group.headline else text
+
+
+TIES_NOTE = (
+    f"[low, high]: 95 % bootstrap interval over items; {TIED_MARK}: the interval overlaps "
+    "the best row's (not distinguishable from it)."
+)
 
 
 # "data": sample (the bundled sample) or data:<digest> (which files); "errors": items that
@@ -123,14 +143,17 @@ def rich_tables(groups: Sequence[Group]) -> list[Table]:
         for metric in group.primary_metrics:
             marker = " ▼" if metric == group.headline else ""
             table.add_column(f"{escape(metric)}{marker}", justify="right")
+        tied = tied_with_best(group)
         for rank, row in enumerate(group.rows, start=1):
             style = "dim" if row.source == "paper" else None
             table.add_row(
                 str(rank),
                 *(escape(text) for text in _describe(row)),
-                *(_cell(row.metrics.get(m)) for m in group.primary_metrics),
+                *(escape(_metric_cell(group, row, m, tied)) for m in group.primary_metrics),
                 style=style,
             )
+        if any(row.intervals for row in group.rows):
+            table.caption = escape(TIES_NOTE)
         tables.append(table)
     return tables
 
@@ -163,10 +186,13 @@ def to_markdown(groups: Sequence[Group]) -> str:
             f"Ranked by {markdown_text(group.headline)}.",
             "",
         ]
+        if any(row.intervals for row in group.rows):
+            parts += [markdown_text(TIES_NOTE), ""]
         parts.append("| " + " | ".join(markdown_text(c) for c in header) + " |")
         parts.append("|" + "---|" * len(header))
+        tied = tied_with_best(group)
         for rank, row in enumerate(group.rows, start=1):
-            values = [_cell(row.metrics.get(m)) for m in group.metrics]
+            values = [_metric_cell(group, row, m, tied) for m in group.metrics]
             cells = [str(rank), *_describe(row), *values]
             parts.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
         parts.append("")
@@ -207,11 +233,17 @@ def to_csv(rows: Sequence[Row]) -> str:
         "reference",
         "data_source",
         "n_backend_errors",
+        "num_trials",
     ]
-    writer.writerow([csv_cell(name) for name in fields + metric_names])
+    interval_names = sorted({name for row in rows for name in row.intervals})
+    bounds = [f"{name}_ci_{end}" for name in interval_names for end in ("low", "high")]
+    writer.writerow([csv_cell(name) for name in fields + metric_names + bounds])
     for row in rows:
         record = row.to_json()
         cells = [record[f] for f in fields] + [row.metrics.get(m) for m in metric_names]
+        cells += [
+            (row.intervals.get(m) or (None, None))[end] for m in interval_names for end in (0, 1)
+        ]
         writer.writerow([csv_cell(cell) for cell in cells])
     return buffer.getvalue()
 

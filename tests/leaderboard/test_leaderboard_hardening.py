@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from act_bench.cli import app
+from act_bench.results import load_results
 
 runner = CliRunner()
 
@@ -203,8 +204,14 @@ def test_an_older_database_gains_the_new_columns(finished_runs, tmp_path):
     with sqlite3.connect(db) as connection:
         connection.executescript(schema_v1)
     assert submit(finished_runs[0], db, "--name", "after-upgrade").exit_code == 0
-    shown = invoke("leaderboard", "show", "--no-paper", "--db", db)
-    assert "after-upgrade" in shown.output and "sample" in shown.output
+    exported = invoke("leaderboard", "export", "--format", "csv", "--no-paper", "--db", db)
+    assert exported.exit_code == 0, exported.output
+    rows = csv.DictReader(io.StringIO(exported.output))
+    [row] = [r for r in rows if r["name"] == "after-upgrade"]
+    # the new column, filled for a run submitted after the upgrade
+    expected = load_results(finished_runs[0] / "results.json").data_label
+    assert row["data_source"] == expected and expected.startswith(("sample", "data:"))
+    assert row["n_backend_errors"] == "0"
 
 
 def test_export_to_a_directory_is_a_clear_error(tmp_path):

@@ -7,14 +7,12 @@ comparable, so each group is ranked on its own by the task's headline metric.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -211,9 +209,7 @@ def csv_cell(value: object) -> object:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    metric_names = sorted({name for row in rows for name in row.metrics})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    """One line per row: every provenance field, then every metric (built on pandas)."""
     fields = [
         "id",
         "source",
@@ -235,94 +231,31 @@ def to_csv(rows: Sequence[Row]) -> str:
         "n_backend_errors",
         "num_trials",
     ]
+    metric_names = sorted({name for row in rows for name in row.metrics})
     interval_names = sorted({name for row in rows for name in row.intervals})
     bounds = [f"{name}_ci_{end}" for name in interval_names for end in ("low", "high")]
-    writer.writerow([csv_cell(name) for name in fields + metric_names + bounds])
-    for row in rows:
-        record = row.to_json()
-        cells = [record[f] for f in fields] + [row.metrics.get(m) for m in metric_names]
-        cells += [
-            (row.intervals.get(m) or (None, None))[end] for m in interval_names for end in (0, 1)
-        ]
-        writer.writerow([csv_cell(cell) for cell in cells])
-    return buffer.getvalue()
+    columns = fields + metric_names + bounds
+    values = [
+        [row.to_json()[f] for f in fields]
+        + [row.metrics.get(m) for m in metric_names]
+        + [(row.intervals.get(m) or (None, None))[end] for m in interval_names for end in (0, 1)]
+        for row in rows
+    ]
+    # object dtype: an integer column with a missing value stays "12", not "12.0"
+    frame = pd.DataFrame(
+        [[csv_cell(v) for v in line] for line in values],
+        columns=[csv_cell(c) for c in columns],
+        dtype=object,
+    )
+    return frame.to_csv(index=False, lineterminator="\r\n")
 
 
 def to_html(groups: Sequence[Group]) -> str:
-    """One static page, a sortable table per group (click a header; or ``#sort=T:COL:desc``)."""
-    sections = []
-    for index, group in enumerate(groups):
-        header = ["#", *BASE_COLUMNS, *group.metrics]
-        head = "".join(
-            f'<th data-col="{i}" class="{"headline" if name == group.headline else ""}">'
-            f"{html.escape(name)}</th>"
-            for i, name in enumerate(header)
-        )
-        body = []
-        for rank, row in enumerate(group.rows, start=1):
-            cells = [str(rank), *_describe(row)]
-            values = [row.metrics.get(m) for m in group.metrics]
-            tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "".join(
-                f'<td class="num" data-value="{"" if v is None else v}">{_cell(v)}</td>'
-                for v in values
-            )
-            body.append(f'<tr class="{html.escape(row.source)}">{tds}</tr>')
-        sections.append(
-            f"<section><h2>{html.escape(group.title)}</h2>"
-            f"<p>Ranked by <code>{html.escape(group.headline)}</code>. "
-            f"Grey rows are the paper's published numbers.</p>"
-            f'<table id="t{index}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></section>"
-        )
-    return HTML_PAGE.replace("{{SECTIONS}}", "\n".join(sections)).replace(
-        "{{GROUPS}}", html.escape(json.dumps([g.title for g in groups]))
-    )
+    """One static page: a card per group, rank, name and headline first (see
+    :mod:`act_bench.leaderboard.page`)."""
+    from act_bench.leaderboard.page import leaderboard_page
 
-
-HTML_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>act-bench leaderboard</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; margin-bottom: 2rem; }
-th, td { border: 1px solid #ccc; padding: .3rem .6rem; white-space: nowrap; }
-th { background: #f0f0f0; cursor: pointer; user-select: none; }
-th.headline { background: #dde8ff; }
-th.asc::after { content: " ▲"; } th.desc::after { content: " ▼"; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.paper { color: #777; font-style: italic; }
-</style></head>
-<body data-groups="{{GROUPS}}"><h1>act-bench leaderboard</h1>
-{{SECTIONS}}
-<script>
-function cellValue(row, col) {
-  const cell = row.children[col];
-  if (cell.dataset.value !== undefined) {
-    return cell.dataset.value === "" ? -Infinity : parseFloat(cell.dataset.value);
-  }
-  const number = parseFloat(cell.textContent);
-  return isNaN(number) ? cell.textContent : number;
-}
-function sortTable(table, col, descending) {
-  const body = table.tBodies[0];
-  const rows = Array.from(body.rows);
-  rows.sort((a, b) => {
-    const x = cellValue(a, col), y = cellValue(b, col);
-    const order = x < y ? -1 : x > y ? 1 : 0;
-    return descending ? -order : order;
-  });
-  rows.forEach(row => body.appendChild(row));
-  table.querySelectorAll("th").forEach(th => th.classList.remove("asc", "desc"));
-  table.querySelector(`th[data-col="${col}"]`).classList.add(descending ? "desc" : "asc");
-}
-document.querySelectorAll("table").forEach(table => {
-  table.querySelectorAll("th").forEach(th => th.addEventListener("click", () => {
-    sortTable(table, Number(th.dataset.col), !th.classList.contains("desc"));
-  }));
-});
-const match = location.hash.match(/^#sort=(t\\d+):(\\d+):(asc|desc)$/);
-if (match) { sortTable(document.getElementById(match[1]), Number(match[2]), match[3] === "desc"); }
-</script></body></html>
-"""
+    return leaderboard_page(groups)
 
 
 def export(rows: Sequence[Row], fmt: str) -> str:

@@ -23,5 +23,7 @@ def test_exports_show_intervals_and_trials(tmp_path, data_dir) -> None:
     low, high = result.results["metrics_ci"]["trajectory_drop_f1"]
     markdown = export([row], "md")
     assert f"\\[{low:.1f}, {high:.1f}\\]" in markdown and "| 4×2 |" in markdown
+    html = export([row], "html")
+    assert f"[{low:.1f}, {high:.1f}]" in html and "bootstrap interval" in html
     [line] = list(csv.DictReader(io.StringIO(export([row], "csv"))))
     assert float(line["trajectory_drop_f1_ci_low"]) == low and line["num_trials"] == "2"

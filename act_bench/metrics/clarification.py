@@ -66,8 +66,10 @@ class ClarificationCounts:
     - ``n_predicted_clarify``: predicted CLARIFY.
     - ``n_gold_clarify_asked`` / ``n_gold_clarify_direct``: gold CLARIFY records whose
       trajectory asked at least one question / answered without asking.
-    - ``n_question_pairs``: turn states with gold and predicted CLARIFY (question quality).
-    - ``n_multi_interpretation``: gold CLARIFY turn states with several goals (coverage).
+    - ``n_question_pairs``: (turn state, trial)s with gold and predicted CLARIFY (question
+      quality).
+    - ``n_multi_interpretation``: (gold CLARIFY turn state, trial)s with several goals
+      (coverage).
     - ``n_no_answer``: trajectories that never answered (``metric_counts``' definition).
     """
 
@@ -122,26 +124,29 @@ def clarification_counts(records: Sequence[EpisodeRecord]) -> ClarificationCount
 
 
 def _question_pairs(records: Sequence[EpisodeRecord]) -> list[tuple[str, str]]:
-    """(policy's question, gold question), once per turn state whose gold and predicted
-    action are CLARIFY: interpretations of one request share the immediate response y."""
-    pairs: dict[str, tuple[str, str]] = {}
+    """(policy's question, gold question), once per turn state and trial whose gold and
+    predicted action are CLARIFY: interpretations of one request share the immediate
+    response y, while each trial asks its own question."""
+    pairs: dict[tuple[str, int], tuple[str, str]] = {}
     for record in records:
         both_clarify = (
             record.gold_action is Action.CLARIFY and record.predicted_action is Action.CLARIFY
         )
         if both_clarify and record.gold_response.strip():
             pairs.setdefault(
-                record.turn_state_id, (record.trajectory.first_response, record.gold_response)
+                (record.turn_state_id, record.trial),
+                (record.trajectory.first_response, record.gold_response),
             )
     return list(pairs.values())
 
 
 def _interpretation_groups(records: Sequence[EpisodeRecord]) -> list[list[EpisodeRecord]]:
-    """The records of each gold-CLARIFY turn state evaluated under several goals."""
-    groups: dict[str, list[EpisodeRecord]] = defaultdict(list)
+    """The records of each gold-CLARIFY turn state evaluated under several goals, per
+    trial (the trials of a one-goal request are repetitions, not interpretations)."""
+    groups: dict[tuple[str, int], list[EpisodeRecord]] = defaultdict(list)
     for record in records:
         if record.gold_action is Action.CLARIFY:
-            groups[record.turn_state_id].append(record)
+            groups[(record.turn_state_id, record.trial)].append(record)
     return [group for group in groups.values() if len(group) > 1]
 
 

@@ -181,3 +181,18 @@ def test_interpretation_coverage_uses_epsilon_strictly():
 def test_no_records_gives_no_numbers():
     values = metrics([])
     assert all(value is None for value in values.values())
+
+
+def test_trials_of_a_one_goal_request_are_not_interpretations():
+    # results.json's counts and slices pool every trial's records: two trials of one goal
+    # are repetitions (coverage undefined), and each trial's question is its own pair.
+    from dataclasses import replace
+
+    trials = [
+        replace(record("c1", C, C, questions=1, score=1.0), trial=0),
+        replace(record("c1", C, C, questions=1, score=0.0), trial=1),
+    ]
+    counts = clarification_counts(trials)
+    assert counts.n_multi_interpretation == 0
+    assert counts.n_question_pairs == 2
+    assert metrics(trials)["interpretation_coverage"] is None

@@ -366,7 +366,9 @@ def compare_command(
         list[str] | None,
         typer.Option(help="Only this metric (repeatable); default: every metric of the task."),
     ] = None,
-    seed: Seed = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the bootstrap resamples and the permutation test.")
+    ] = 0,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the comparison as JSON.")
     ] = False,

@@ -130,3 +130,10 @@ def test_unknown_names_get_the_closest_match(tmp_path, flag, value, expected):
     result = invoke("eval", flag, value, "--output-dir", str(tmp_path / "r"))
     assert result.exit_code == 2
     assert expected in result.output
+
+
+def test_compare_help_says_what_its_seed_seeds():
+    result = CliRunner().invoke(app, ["compare", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "bootstrap resamples" in result.output
+    assert "simulators" not in result.output  # compare samples no model

@@ -51,7 +51,7 @@ def provenance(run: RunView) -> str:
         "simulator": results.simulator,
         "action classifier": results.action_classifier,
         "data source": results.data_label or NONE,
-        "items": f"{len(run.records)} finished of {results.n_items}",
+        "items": _finished(run),
         "status": results.status,
         "created": results.created,
         "act-bench": results.act_bench_version,
@@ -60,6 +60,14 @@ def provenance(run: RunView) -> str:
     }
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in fields.items())
     return f'<dl class="provenance">{items}</dl>'
+
+
+def _finished(run: RunView) -> str:
+    """Finished samples lines of all the run has: one per (item, trial)."""
+    trials = run.results.trials.num_trials if run.results.trials is not None else 1
+    expected = run.results.n_items * trials
+    text = f"{len(run.records)} finished of {expected}"
+    return text if trials == 1 else f"{text} ({run.results.n_items} items x {trials} trials)"
 
 
 def metric_cards(run: RunView, names: Sequence[str]) -> str:

@@ -170,3 +170,22 @@ def test_recorded_interval_is_used_and_trials_are_rows_of_their_own(tmp_path):
     assert "95% CI 12.5 – 87.5 (recorded in results.json" in page
     assert len(episode_rows(page)) == 9
     assert 'data-id="p1-clear#g0"' in page and 'data-id="p1-clear#g0 · trial 1"' in page
+
+
+def test_provenance_counts_lines_of_every_trial(tmp_path):
+    from dataclasses import replace
+
+    from tests.report.conftest import hand_made_records, write_run
+
+    records = hand_made_records()
+    records += [replace(r, trial=1) for r in records]
+    run = write_run(tmp_path / "trials", records)
+    results = json.loads((run / "results.json").read_text())
+    results["n_items"] = 8
+    results["trials"] = {"num_trials": 2, "seeds": [0, 1], "simulator_deterministic": True}
+    (run / "results.json").write_text(json.dumps(results))
+    page = build_report([run])
+    assert "<dt>items</dt><dd>16 finished of 16 (8 items x 2 trials)</dd>" in page
+    assert "<dt>items</dt><dd>8 finished of 8</dd>" in build_report(
+        [write_run(tmp_path / "one", records[:8])]
+    )

@@ -200,7 +200,7 @@ def eval_command(
     include_selection: Annotated[
         bool,
         typer.Option(
-            help="Keep the conversations an hf: checkpoint was selected on (its "
+            help="Keep the conversations an hf: or vllm: checkpoint was selected on (its "
             "training_config.json); by default they are left out and counted."
         ),
     ] = False,

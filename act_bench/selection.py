@@ -18,6 +18,8 @@ from act_bench.errors import DataError
 from act_bench.specs import Spec
 
 TRAINING_RECORD = "training_config.json"
+# specs whose argument can be a checkpoint folder written by an act-bench trainer
+CHECKPOINT_KINDS = frozenset({"hf", "vllm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +33,10 @@ class SelectionConversations:
 
 
 def selection_conversations(model: str) -> SelectionConversations | None:
-    """The selection conversations of an ``hf:DIR`` checkpoint trained by act-bench; None
-    for any other model, or a checkpoint trained without validation."""
+    """The selection conversations of an ``hf:DIR`` or ``vllm:DIR`` checkpoint trained by
+    act-bench; None for any other model, or a checkpoint trained without validation."""
     spec = Spec.parse(model)
-    if spec.kind != "hf" or not spec.argument:
+    if spec.kind not in CHECKPOINT_KINDS or not spec.argument:
         return None
     path = Path(spec.argument).expanduser() / TRAINING_RECORD
     if not path.is_file():

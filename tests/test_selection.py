@@ -61,3 +61,10 @@ def test_a_malformed_record_names_its_file_and_field(tmp_path):
     with pytest.raises(DataError) as error:
         selection_conversations(model)
     assert error.value.field == "conversation_ids" and "training_config.json" in str(error.value)
+
+
+def test_a_checkpoint_served_by_vllm_is_excluded_too(tmp_path):
+    model = checkpoint(tmp_path, {"split": "validation", "conversation_ids": ["c1"]})
+    served = model.replace("hf:", "vllm:", 1)
+    assert selection_conversations(served).conversation_ids == {"c1"}
+    assert selection_conversations("litellm:openai/gpt-4o") is None

@@ -80,6 +80,7 @@ def test_unknown_export_format_is_a_clear_error(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow  # two headless Chromium runs: ~7 s
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium not installed")
 def test_html_page_renders_and_sorts_in_headless_chromium(finished_runs, tmp_path):
     db = tmp_path / "board.sqlite"

@@ -27,15 +27,18 @@ class Prediction:
     turn_state_id: str
     goal_index: int
     text: str
+    trial: int = 0  # a samples.jsonl of a run with --num-trials holds one line per trial
 
 
 def read_predictions(path: Path) -> list[Prediction]:
     """Read and validate a predictions file: UTF-8 JSONL, one object per line, each
-    (id, goal_index) once (two predictions for one item would be averaged silently)."""
+    (id, goal_index, trial) once (two predictions for one item would be averaged
+    silently); the trials of one item, as a multi-trial run's samples.jsonl holds them,
+    are its repetitions and all count."""
     if not path.is_file():
         raise DataError("predictions file not found (or not a file)", file=str(path))
     predictions = []
-    first_line: dict[tuple[str, int], int] = {}
+    first_line: dict[tuple[str, int, int], int] = {}
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -49,10 +52,11 @@ def read_predictions(path: Path) -> list[Prediction]:
             if not line.strip():
                 continue
             prediction = _prediction(json_line(line, path, number), path, number)
-            key = (prediction.turn_state_id, prediction.goal_index)
+            key = (prediction.turn_state_id, prediction.goal_index, prediction.trial)
             if key in first_line:
+                trial = f", trial {key[2]}" if key[2] else ""
                 raise DataError(
-                    f"id {key[0]!r} (goal_index {key[1]}) appears twice, first on "
+                    f"id {key[0]!r} (goal_index {key[1]}{trial}) appears twice, first on "
                     f"line {first_line[key]}",
                     file=str(path),
                     record=f"line {number}",
@@ -92,7 +96,15 @@ def _prediction(data: dict, path: Path, number: int) -> Prediction:
             record=record,
             field="goal_index",
         )
-    return Prediction(identifier, goal_index, text)
+    trial = data.get("trial", 0)
+    if isinstance(trial, bool) or not isinstance(trial, int) or trial < 0:
+        raise DataError(
+            f"trial must be a non-negative integer, got {trial!r}",
+            file=str(path),
+            record=record,
+            field="trial",
+        )
+    return Prediction(identifier, goal_index, text, trial)
 
 
 def score_predictions(
@@ -147,14 +159,17 @@ def score_predictions(
         ]
     )
     records = [
-        score_episode(
-            task,
-            episode,
-            Trajectory(
-                turns=(TrajectoryTurn(Speaker.POLICY, prediction.text, action),),
-                stop_reason=StopReason.ANSWERED,
+        replace(
+            score_episode(
+                task,
+                episode,
+                Trajectory(
+                    turns=(TrajectoryTurn(Speaker.POLICY, prediction.text, action),),
+                    stop_reason=StopReason.ANSWERED,
+                ),
+                rules,
             ),
-            rules,
+            trial=prediction.trial,
         )
         for episode, prediction, action in zip(episodes, predictions, actions, strict=True)
     ]

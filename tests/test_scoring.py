@@ -110,3 +110,20 @@ def test_build_ambigsql_out_at_an_existing_file_is_refused_before_any_work(tmp_p
     assert out.read_text() == "not a folder"
     result = invoke("data", "build-ambigsql", "--spider-dir", tmp_path, "--out", out / "sub")
     one_line_error(result, "is a file, not a folder")
+
+
+def test_the_trials_of_a_multi_trial_run_all_count(tmp_path, state):
+    """A --num-trials run's samples.jsonl holds one line per (item, trial): score reads it."""
+    lines = [
+        {"id": state.id, "prediction": state.gold_response, "trial": 0},
+        {"id": state.id, "prediction": "something else entirely", "trial": 1},
+    ]
+    result = score(write_lines(tmp_path / "p.jsonl", lines))
+    assert result.exit_code == 0, result.output
+    both = json.loads(result.output.splitlines()[-1])["turn_drop_f1"]
+    alone = score(write_lines(tmp_path / "one.jsonl", lines[:1]))
+    assert 0 < both < json.loads(alone.output.splitlines()[-1])["turn_drop_f1"]
+    repeated = write_lines(tmp_path / "r.jsonl", [lines[1], lines[1]])
+    one_line_error(score(repeated), "(goal_index 0, trial 1) appears twice", "line 2")
+    negative = write_lines(tmp_path / "n.jsonl", [{**lines[0], "trial": -1}])
+    one_line_error(score(negative), "trial must be a non-negative integer", "field 'trial'")

@@ -156,6 +156,12 @@ class EvalConfig:
         output = Path(self.output_dir)
         if output.exists() and not output.is_dir():
             raise ConfigError(f"--output-dir {output} exists and is not a directory")
+        cache_dir = Path(self.cache_dir).expanduser() if self.cache and self.cache_dir else None
+        if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+            raise ConfigError(
+                f"--cache-dir {cache_dir} exists and is not a directory",
+                hint="pass a folder for the response cache, or --no-cache",
+            )
 
 
 def _check_ranges(config: EvalConfig) -> None:

@@ -168,3 +168,12 @@ def test_an_output_dir_that_is_a_file_is_refused(tmp_path):
     target = tmp_path / "file"
     target.write_text("x")
     one_line_error(invoke(*eval_args(target)), "exists and is not a directory")
+
+
+def test_a_cache_dir_that_is_a_file_is_refused_before_anything_loads(tmp_path):
+    target = tmp_path / "cache-file"
+    target.write_text("x")
+    out = tmp_path / "run"
+    line = one_line_error(invoke(*eval_args(out), "--cache-dir", str(target)), "--cache-dir")
+    assert "is not a directory" in line
+    assert not (out / "results.json").exists()

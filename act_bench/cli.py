@@ -633,7 +633,7 @@ def leaderboard_show_command(
     paper: Annotated[bool, typer.Option(help="Include the paper's published rows.")] = True,
     db: LeaderboardPath = None,
 ) -> None:
-    """Rankings by the task's headline metric, one table per (simulator, classifier)."""
+    """Rankings by the task's headline metric, one table per (protocol, simulator, classifier)."""
     from act_bench.leaderboard import Leaderboard, group_rows, print_groups
 
     rows = Leaderboard(db).rows(task=task, simulator=simulator, include_paper=paper)

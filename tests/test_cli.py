@@ -137,3 +137,9 @@ def test_compare_help_says_what_its_seed_seeds():
     assert result.exit_code == 0
     assert "bootstrap resamples" in result.output
     assert "simulators" not in result.output  # compare samples no model
+
+
+def test_leaderboard_show_help_names_the_protocol_grouping():
+    result = CliRunner().invoke(app, ["leaderboard", "show", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "one table per (protocol, simulator," in result.output

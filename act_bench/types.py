@@ -255,8 +255,13 @@ class Trajectory:
 
     @property
     def clarified(self) -> bool:
-        """Whether the policy asked at least one clarifying question before its outcome."""
-        return len(self.policy_turns) > 1
+        """Whether the policy asked at least one clarifying question: a turn before its
+        outcome, or, when it never answered (turn cap, backend error), a turn labelled
+        CLARIFY (asking once and then hitting the cap is still asking)."""
+        policy = self.policy_turns
+        if self.answered:
+            return len(policy) > 1
+        return any(turn.action is Action.CLARIFY for turn in policy)
 
     def to_json(self) -> dict[str, Any]:
         return {

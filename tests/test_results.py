@@ -103,6 +103,7 @@ RUN_CLI = (
 )
 
 
+@pytest.mark.slow  # two subprocesses with a scripted delay: ~35 s
 def test_two_concurrent_evals_into_one_directory_write_each_item_once(tmp_path):
     out = tmp_path / "run"
     command = [sys.executable, "-c", RUN_CLI, *map(str, eval_args(out, "--batch-size", 1))]

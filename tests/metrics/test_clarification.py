@@ -196,3 +196,19 @@ def test_trials_of_a_one_goal_request_are_not_interpretations():
     assert counts.n_multi_interpretation == 0
     assert counts.n_question_pairs == 2
     assert metrics(trials)["interpretation_coverage"] is None
+
+
+def test_asking_once_then_hitting_the_cap_counts_as_asking_not_as_a_direct_answer():
+    """A gold-CLARIFY item whose policy asked once and then stopped at the turn cap (or on a
+    backend error) is 'asked', never 'direct', in the does-asking-pay-off split."""
+    capped = record("t1", C, C, questions=1, stop=StopReason.TURN_CAP)
+    errored = record("t2", C, C, questions=1, stop=StopReason.BACKEND_ERROR)
+    direct = record("t3", C, A, score=1.0)
+    assert capped.trajectory.clarified and errored.trajectory.clarified
+    assert not direct.trajectory.clarified
+    counts = clarification_counts([capped, errored, direct])
+    assert counts.n_gold_clarify_asked == 2
+    assert counts.n_gold_clarify_direct == 1
+    values = metrics([capped, errored, direct])
+    assert values["ambiguous_score_direct"] == 100.0
+    assert values["ambiguous_score_asked"] == 0.0

@@ -315,7 +315,10 @@ def _evaluate(
     ]
     prompts = _prompt_fingerprints(simulators[0], classifier)
 
+    # The fingerprint says which data was read; where it lay (--data-dir or
+    # $ACT_BENCH_DATA, any path) is not part of the run's identity.
     identity = {**config.identity(), "data_source": source.identity()}
+    identity.pop("data_dir")
     if prompts:
         identity["prompts"] = prompts
     done = run.prepare(identity, resume=resume)

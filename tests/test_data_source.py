@@ -76,8 +76,9 @@ def test_sample_and_real_data_runs_never_share_a_config_hash(tmp_path, data_root
     assert invoke(*eval_args(sample), ACT_BENCH_DATA="").exit_code == 0
     assert invoke(*eval_args(real), ACT_BENCH_DATA=str(data_root)).exit_code == 0
     on_sample, on_data = results(sample), results(real)
-    # same flags (config.data_dir is null in both), same items, yet different runs
-    assert on_sample["config"]["data_dir"] is None and on_data["config"]["data_dir"] is None
+    # same flags, same items, yet different runs: the data read, not its location, is
+    # the identity (data_source.root records where it lay)
+    assert "data_dir" not in on_sample["config"] and "data_dir" not in on_data["config"]
     assert on_sample["config_hash"] != on_data["config_hash"]
     assert on_sample["data_source"]["kind"] == "bundled-sample"
     assert on_sample["data_source"]["version"] == on_sample["act_bench_version"]
@@ -103,6 +104,20 @@ def test_resuming_a_real_data_run_without_the_variable_is_refused(tmp_path, data
     assert (run / "samples.jsonl").read_text() == samples_before
     resumed = invoke(*eval_args(run, "--resume"), ACT_BENCH_DATA=str(data_root))
     assert resumed.exit_code == 0, resumed.output
+
+
+def test_the_same_files_at_another_path_are_the_same_run(tmp_path, data_root):
+    """--data-dir DIR and $ACT_BENCH_DATA=COPY of DIR read the same files: one identity,
+    so the run resumes (nothing is redone) and its config hash is the same."""
+    run = tmp_path / "run"
+    assert invoke(*eval_args(run, "--data-dir", data_root)).exit_code == 0
+    first = results(run)
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(data_root, moved)
+    resumed = invoke(*eval_args(run, "--resume"), ACT_BENCH_DATA=str(moved))
+    assert resumed.exit_code == 0, resumed.output
+    assert results(run)["config_hash"] == first["config_hash"]
+    assert len((run / "samples.jsonl").read_text().splitlines()) == 3
 
 
 def test_resuming_over_changed_data_files_is_refused(tmp_path, data_root):

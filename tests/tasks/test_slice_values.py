@@ -57,10 +57,12 @@ def test_pacific_by_turn_position_and_answer_type():
         ("pacific", {"turn_position", "answer_type"}),
     ],
 )
-def test_eval_writes_clarification_metrics_and_slices(task, slices, tmp_path):
+def test_eval_writes_clarification_metrics_and_slices(task, slices, tmp_path, monkeypatch):
     """A scripted-policy run of each task's bundled sample: results.json has the new
     metrics, their counts, and every slice with counts that add up to the run's items."""
     from helpers import register_scripted_backend
+
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)  # the bundled sample, even in CI
 
     register_scripted_backend()
     out = tmp_path / task

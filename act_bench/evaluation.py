@@ -309,6 +309,7 @@ def _evaluate(
             task=task,
             backend_options=options,
             seed=seed,
+            temperature=config.temperature,
             backend=simulator_backend,
         )
         for seed in seeds
@@ -581,8 +582,8 @@ def _trials_note(config: EvalConfig, seeds: Sequence[int]) -> dict[str, Any]:
         varies = "the gold simulator replays the data and is deterministic: trials differ by"
         varies += " the policy's sampling only"
     else:
-        varies = "the model simulator decodes greedily with each trial's seed: trials differ"
-        varies += " by the policy's sampling and by whatever the seed changes in the simulator"
+        varies = "the model simulator samples at the policy's --temperature with each"
+        varies += " trial's seed: trials differ by the policy's and the simulator's sampling"
     if config.temperature == 0 and config.num_trials > 1:
         varies += "; the policy is greedy (--temperature 0), so trials repeat one another"
     return {

@@ -30,6 +30,7 @@ def load_simulator(
     task: object | None,
     backend_options: BackendOptions | None = None,
     seed: int = 0,
+    temperature: float = 0.0,
     backend: Backend | None = None,
 ) -> UserSimulator:
     """The simulator a spec names: ``gold`` or a backend spec (two-step prompting, App. H).
@@ -37,7 +38,9 @@ def load_simulator(
     ``task`` supplies in-context examples through ``simulator_examples()`` when it has that
     method; a task whose users are simulated differently (AmbigSQL conditions U on the
     target SQL, App. H) supplies ``model_simulator(backend, spec=, seed=)`` instead.
-    ``seed`` reaches the backend's sampling parameters. ``backend``, when given, is the
+    ``seed`` and ``temperature`` reach the backend's sampling parameters (evaluation
+    passes the policy's ``--temperature``, so with trials a model simulator samples too,
+    each trial with its own seed). ``backend``, when given, is the
     model to prompt (evaluation passes one that meters the simulator's role and caches its
     calls, :mod:`act_bench.usage`); by default the shared instance of the spec.
     """
@@ -52,6 +55,8 @@ def load_simulator(
         backend = backend or shared_backend(parsed, backend_options)
         task_simulator = getattr(task, "model_simulator", None)
         if callable(task_simulator):
-            return task_simulator(backend, spec=str(parsed), seed=seed)
-        return LLMSimulator(backend, examples_for(task), spec=str(parsed), seed=seed)
+            return task_simulator(backend, spec=str(parsed), seed=seed, temperature=temperature)
+        return LLMSimulator(
+            backend, examples_for(task), spec=str(parsed), seed=seed, temperature=temperature
+        )
     raise unknown_component("user simulator", parsed.kind, BUILTIN_SIMULATORS)

@@ -138,12 +138,16 @@ class AmbigSQLTask:
 
         return classifier_examples()
 
-    def model_simulator(self, backend: Any, *, spec: str, seed: int) -> Any:
+    def model_simulator(
+        self, backend: Any, *, spec: str, seed: int, temperature: float = 0.0
+    ) -> Any:
         """The LLM user simulator conditioned on the target SQL (App. H, Table A27)."""
         from tasks.ambigsql.fewshot import simulator_examples
         from tasks.ambigsql.simulator import SQLGoalSimulator
 
-        return SQLGoalSimulator(backend, simulator_examples(), spec=spec, seed=seed)
+        return SQLGoalSimulator(
+            backend, simulator_examples(), spec=spec, seed=seed, temperature=temperature
+        )
 
     def download(self, data_dir: Path) -> list[Path]:
         """Download Spider into ``data_dir/spider`` and build AmbigSQL (rule generator, seed 0)."""

@@ -33,3 +33,19 @@ def test_unknown_name_lists_known_names_and_a_close_match(spec: str, suggestion:
 def test_gold_takes_no_argument() -> None:
     with pytest.raises(ConfigError):
         load_simulator("gold:2019", task=None)
+
+
+def test_a_model_simulator_samples_at_the_temperature_it_is_given() -> None:
+    """Trials (issue 16): evaluation passes the policy's --temperature, so a model
+    simulator samples too, each trial with its own seed."""
+    simulator = load_simulator("scripted:fixed", task=None, seed=7, temperature=0.7)
+    assert simulator.reply_sampling.temperature == 0.7
+    assert simulator.summary_sampling.temperature == 0.7
+    assert simulator.reply_sampling.seed == 7
+
+
+def test_a_task_simulator_samples_at_the_temperature_it_is_given() -> None:
+    from act_bench.task import get_task
+
+    simulator = load_simulator("scripted", task=get_task("ambigsql"), seed=3, temperature=0.5)
+    assert simulator.sampling.temperature == 0.5 and simulator.sampling.seed == 3

@@ -45,11 +45,11 @@ class SharedItem:
 def shared_items(a: RunView, b: RunView) -> list[SharedItem]:
     """Items of both runs, disagreements first (largest score difference first), then the
     rest in run A's order."""
-    if a.results.task != b.results.task:
-        raise ConfigError(
-            f"cannot compare runs of two tasks ({a.results.task} and {b.results.task})",
-            hint="pass two run directories of the same task",
-        )
+    # the same refusals as `act-bench compare` (task, split, protocol, data, prompts);
+    # imported here because act_bench.compare itself reads runs through this package
+    from act_bench.compare import comparable
+
+    comparable(a, b)
     by_key = {record.key: record for record in b.records}  # (episode, trial)
     items = [SharedItem(r, by_key[r.key]) for r in a.records if r.key in by_key]
     if not items:

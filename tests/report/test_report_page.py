@@ -131,7 +131,19 @@ def test_comparison_refuses_other_tasks(hand_made_run, tmp_path):
     from tests.report.conftest import hand_made_records, write_run
 
     other = write_run(tmp_path / "pacific", hand_made_records(), task="pacific")
-    with pytest.raises(ConfigError, match="two tasks"):
+    with pytest.raises(ConfigError, match="their task differs"):
+        shared_items(load_run(hand_made_run), load_run(other))
+
+
+def test_comparison_refuses_another_protocol_as_compare_does(hand_made_run, tmp_path):
+    """Side by side only what `act-bench compare` would pair: same task, split, protocol,
+    data source and simulator / classifier prompts."""
+    other = tmp_path / "other"
+    shutil.copytree(hand_made_run, other)
+    results = json.loads((other / "results.json").read_text())
+    results["protocol"] = "act-paper"
+    (other / "results.json").write_text(json.dumps(results))
+    with pytest.raises(ConfigError, match=r"their protocol differs \(act-bench vs act-paper\)"):
         shared_items(load_run(hand_made_run), load_run(other))
 
 

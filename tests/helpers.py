@@ -98,3 +98,14 @@ class EchoSimulator:
     def reply(self, requests: Sequence[SimulationRequest]) -> list[str]:
         self.requests.extend(requests)
         return [self.text for _ in requests]
+
+
+def one_line_error(result, *expected: str) -> str:
+    """A CLI result that failed cleanly: exit 2, the expected words on its one ``error:``
+    line, and no traceback. Returns that line."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("error:")]
+    for text in expected:
+        assert text in line, line
+    return line

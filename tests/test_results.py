@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, one_line_error
 from typer.testing import CliRunner
 
 from act_bench.cli import app
@@ -29,16 +29,6 @@ def eval_args(output_dir: Path, *extra: object) -> list[object]:
     return [
         "eval", "--model", "scripted", "--limit", 4, "--output-dir", output_dir, "--quiet", *extra,
     ]  # fmt: skip
-
-
-def one_line_error(result, *expected: str) -> str:
-    """Exit 2, the expected words on the ``error:`` line, and no traceback."""
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("error:")]
-    for text in expected:
-        assert text in line, line
-    return line
 
 
 def test_a_duplicated_samples_line_then_resume_is_a_named_error(tmp_path):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error
 from typer.testing import CliRunner
 
 from act_bench.cli import app
@@ -17,15 +18,6 @@ runner = CliRunner()
 
 def invoke(*args: object):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def one_line_error(result, *expected: str) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("error:")]
-    for text in expected:
-        assert text in line, line
-    return line
 
 
 @pytest.fixture(autouse=True)

@@ -25,29 +25,29 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from act_bench.metrics.drop import scale_multiplier
+# What the two evaluators share, word for word, is taken from the PACIFIC-mode module;
+# what differs (the number and parenthesis patterns) is declared below.
+from act_bench.metrics.drop import (
+    _ARTICLES,
+    _NUMBER_THEN_WORD,
+    _PERCENT,
+    _PUNCTUATION,
+    _without_number_noise,
+    scale_multiplier,
+)
+from act_bench.metrics.drop import _bag_f1 as _token_f1
 
 RawAnswer = str | float | int | Sequence[str | float | int]
 
-_NUMBER_NOISE = frozenset("'\"\\$€£¥%(),[]")  # ``EXCLUDE_IN_NUM``
-_PUNCTUATION = frozenset(string.punctuation)
 # The official pattern's alternatives, in its order: "12", "-3.5"; else ".5", which the
 # official code finds but does not read (its first group is empty).
 _NUMBER_OR_LEADING_POINT = re.compile(r"([+-]?\d+(?:\.\d+)?)|[+-]?\.\d+")
-_NUMBER_THEN_WORD = re.compile(r"[\d.]+\s?[a-zA-Z]+")
 _PARENTHESIZED_NUMBER = re.compile(r"\([\d.\s]+\)")
-_PERCENT = re.compile(r"[\d.\s]+%")
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-
-
-def _without_number_noise(text: str) -> str:
-    return "".join(ch for ch in text if ch not in _NUMBER_NOISE)
 
 
 def is_number_as_written(text: str) -> bool:
@@ -104,16 +104,6 @@ def normalize_answer_as_written(text: str) -> str:
     dropped unless the token is a number, numbers replaced by their value, articles dropped."""
     parts = (_normalize_token(token) for token in text.split(" "))
     return " ".join(part for part in parts if part.strip())
-
-
-def _token_f1(predicted: set[str], gold: set[str]) -> float:
-    """``_compute_f1``: an empty bag has precision (or recall) 1."""
-    overlap = len(predicted & gold)
-    precision = overlap / len(predicted) if predicted else 1.0
-    recall = overlap / len(gold) if gold else 1.0
-    if precision == 0.0 and recall == 0.0:
-        return 0.0
-    return 2 * precision * recall / (precision + recall)
 
 
 def _bags(answer: RawAnswer) -> list[set[str]]:

@@ -23,6 +23,19 @@ def finished_runs(tmp_path_factory) -> list[Path]:
     return runs
 
 
+@pytest.fixture(scope="session")
+def two_trial_run(tmp_path_factory) -> tuple[Path, dict]:
+    """A finished scripted run with two trials per item (metrics_ci, num_trials): its
+    directory and its results.json."""
+    from helpers import register_scripted_backend
+
+    register_scripted_backend()
+    out = tmp_path_factory.mktemp("trials") / "run"
+    config = EvalConfig(model="scripted", limit=4, num_trials=2, output_dir=str(out))
+    result = run_evaluation(config, show_progress=False)
+    return out, result.results
+
+
 @pytest.fixture
 def run_copy(finished_runs, tmp_path) -> Path:
     """A copy of a finished run that a test may damage."""

@@ -3,8 +3,10 @@ mark the rows tied with their group's best (issue 16)."""
 
 from __future__ import annotations
 
-from act_bench.evaluation import EvalConfig, run_evaluation
-from act_bench.leaderboard.render import group_rows
+import csv
+import io
+
+from act_bench.leaderboard.render import export, group_rows
 from act_bench.leaderboard.store import Leaderboard, Row
 from act_bench.leaderboard.submission import read_submission
 from act_bench.leaderboard.uncertainty import TIED_MARK, headline_text, tied_with_best
@@ -55,20 +57,30 @@ def test_rows_whose_interval_overlaps_the_best_are_marked() -> None:
     assert tied_with_best(no_interval_best) == {2}
 
 
-def test_submit_stores_intervals_and_trials(tmp_path, data_dir) -> None:
-    out = tmp_path / "run"
-    config = EvalConfig(
-        model="scripted", data_dir=str(data_dir), limit=4, num_trials=2, output_dir=str(out)
-    )
-    result = run_evaluation(config, show_progress=False)
+def test_submit_stores_intervals_and_trials(tmp_path, two_trial_run) -> None:
+    out, results = two_trial_run
     board = Leaderboard(tmp_path / "board.sqlite")
     board.submit(read_submission(out))
     [row] = board.rows(include_paper=False)
     assert row.num_trials == 2 and row.n_items == 4
-    expected = result.results["metrics_ci"]
+    expected = results["metrics_ci"]
     assert {name: list(pair) for name, pair in row.intervals.items()} == {
         name: pair for name, pair in expected.items() if pair is not None
     }
     # removing the row removes its intervals
     board.remove(str(row.id))
     assert board.rows(include_paper=False) == []
+
+
+def test_exports_show_intervals_and_trials(tmp_path, two_trial_run) -> None:
+    out, results = two_trial_run
+    board = Leaderboard(tmp_path / "board.sqlite")
+    board.submit(read_submission(out))
+    [row] = board.rows(include_paper=False)
+    low, high = results["metrics_ci"]["trajectory_drop_f1"]
+    markdown = export([row], "md")
+    assert f"\\[{low:.1f}, {high:.1f}\\]" in markdown and "| 4×2 |" in markdown
+    html = export([row], "html")
+    assert f"[{low:.1f}, {high:.1f}]" in html and "bootstrap interval" in html
+    [line] = list(csv.DictReader(io.StringIO(export([row], "csv"))))
+    assert float(line["trajectory_drop_f1_ci_low"]) == low and line["num_trials"] == "2"

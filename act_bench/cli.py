@@ -491,8 +491,8 @@ def build_ambigsql_command(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Build AmbigSQL from Spider: clear / ambiguous request pairs, validated (App. C.1)."""
-    from tasks.ambigsql.builder import BuildConfig, build_ambigsql
-    from tasks.ambigsql.builder.stats import summary_rows
+    from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
+    from act_bench_tasks.ambigsql.builder.stats import summary_rows
 
     config = BuildConfig(
         spider_dir=str(spider_dir),
@@ -542,7 +542,7 @@ def ambigsql_recovery_command(
 ) -> None:
     """Execution match given only the ambiguous request vs with the gold clarification turns
     (App. C.2, Table A14)."""
-    from tasks.ambigsql.recovery import RecoveryConfig, run_recovery
+    from act_bench_tasks.ambigsql.recovery import RecoveryConfig, run_recovery
 
     config = RecoveryConfig(
         model=model,
@@ -779,7 +779,7 @@ TRAIN_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_op
 
 
 def _train(method: str, ctx: typer.Context) -> None:
-    from baselines.cli import train_from_args
+    from act_bench_baselines.cli import train_from_args
 
     train_from_args(method, ctx.args)
 
@@ -842,7 +842,7 @@ def build_preferences_command(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Alg. 1: contrastive action pairs (y_w = r, y_l from M under the rejected action)."""
-    from baselines.act.preferences import PreferenceBuild
+    from act_bench_baselines.act.preferences import PreferenceBuild
 
     path, stats = PreferenceBuild(
         task=task,

@@ -1,2 +1,3 @@
-"""Trainers (one config dataclass and one run class each) on the shared base in
-``baselines.common``: ``sft``, ``dpo_dist``, ``irpo`` and ``act``; see ``baselines.cli``."""
+"""Trainers, one folder per method (``sft``, ``dpo_dist``, ``irpo``, ``act``), each a config
+dataclass and a run class on the shared base in ``act_bench_baselines.common``; installed from
+the repository's ``baselines/`` folder. See ``act_bench_baselines.cli``."""

@@ -14,15 +14,15 @@ from typing import Any
 from act_bench.registry import Registry
 
 TRAINERS: Registry[str] = Registry("trainer")
-TRAINERS.add("sft", "baselines.sft:SFTBaselineConfig:train_sft")
-TRAINERS.add("dpo-dist", "baselines.dpo_dist:DPODistConfig:train_dpo_dist")
-TRAINERS.add("irpo", "baselines.irpo:IRPOConfig:train_irpo")
-TRAINERS.add("act", "baselines.act.trainer:ActConfig:train_act")
+TRAINERS.add("sft", "act_bench_baselines.sft.trainer:SFTBaselineConfig:train_sft")
+TRAINERS.add("dpo-dist", "act_bench_baselines.dpo_dist.trainer:DPODistConfig:train_dpo_dist")
+TRAINERS.add("irpo", "act_bench_baselines.irpo.trainer:IRPOConfig:train_irpo")
+TRAINERS.add("act", "act_bench_baselines.act.trainer:ActConfig:train_act")
 
 
 def train_from_args(method: str, args: Sequence[str]) -> Any:
     """Fill the method's config from ``args`` (``--config FILE.yaml`` plus flags) and run it."""
-    from baselines.common.config import parse_config
+    from act_bench_baselines.common.config import parse_config
 
     module_name, config_name, function_name = TRAINERS.get(method).split(":")
     module = importlib.import_module(module_name)

@@ -16,11 +16,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from act_bench_baselines.act.trainer import ActConfig, train_act
+from act_bench_baselines.common.config import parse_config
 from rich.console import Console
 from rich.table import Table
-
-from baselines.act.trainer import ActConfig, train_act
-from baselines.common.config import parse_config
 
 PHASES = ("act/sampling_s", "act/classification_s", "act/simulation_s", "act/update_s")
 

@@ -30,11 +30,11 @@ from collections import Counter
 from pathlib import Path
 
 import sqlglot
+from act_bench_tasks.ambigsql.spider import SpiderLayout
 from sqlglot import exp
 
 from act_bench.metrics.execution import ExecutionMatcher, QueryRunner
 from act_bench.sql_sandbox import run_queries, run_queries_in_process
-from tasks.ambigsql.spider import SpiderLayout
 
 KINDS = ("identical", "rewritten", "columns_reversed", "wrong", "malformed")
 

@@ -23,11 +23,10 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.run import TrainingData, TrainingRun
+from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
-
-from baselines.common.config import PreferenceArguments, TaskTrainingArguments
-from baselines.common.run import TrainingData, TrainingRun
-from baselines.common.trainer import PreferenceTrainer
 
 METHODS = ("sft", "dpo")
 
@@ -65,8 +64,8 @@ def run_child(method: str, argv: list[str]) -> dict[str, Any]:
 
 
 def measure(method: str, args: argparse.Namespace) -> dict[str, Any]:
-    from baselines.common.config import parse_config
-    from baselines.sft import SFTBaselineConfig, SFTRun
+    from act_bench_baselines.common.config import parse_config
+    from act_bench_baselines.sft.trainer import SFTBaselineConfig, SFTRun
 
     with tempfile.TemporaryDirectory() as output_dir:
         argv = [

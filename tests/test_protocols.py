@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from act_bench_baselines.act.onpolicy import ActSettings, Branch, build_pairs
+from act_bench_baselines.act.preferences import PreferenceExample
+from act_bench_tasks.pacific import task as pacific
 from helpers import EchoSimulator, QuestionMarkClassifier, ScriptedBackend
 
 from act_bench.backends import SamplingParams
@@ -13,9 +16,6 @@ from act_bench.metrics import metric_counts
 from act_bench.protocols import ACT_BENCH, ACT_PAPER, get_protocol
 from act_bench.task import get_task
 from act_bench.types import Action, StopReason
-from baselines.act.onpolicy import ActSettings, Branch, build_pairs
-from baselines.act.preferences import PreferenceExample
-from tasks.pacific import task as pacific
 
 ALWAYS_ASK = "Which year are you asking about?"
 
@@ -149,7 +149,7 @@ def test_a_policy_that_never_stops_asking_loses_its_act_trajectory():
 
 
 def test_a_sample_that_asks_is_never_a_correct_irpo_sample_under_act_bench():
-    from baselines.irpo import label_sample
+    from act_bench_baselines.irpo.trainer import label_sample
 
     state = sample_states()[2]  # gold answer ['27,899']
     # A sample that names the answer but asks (the classifier reads it as CLARIFY).
@@ -170,8 +170,8 @@ def test_a_sample_that_asks_is_never_a_correct_irpo_sample_under_act_bench():
 
 
 def test_act_training_takes_the_task_tolerance_and_the_protocol_rules(tmp_path):
-    from baselines.act.trainer import ActConfig
-    from baselines.common.config import parse_config
+    from act_bench_baselines.act.trainer import ActConfig
+    from act_bench_baselines.common.config import parse_config
 
     pacific_config = parse_config(ActConfig, ["--output_dir", str(tmp_path)])
     assert pacific_config.tolerance == 0.9 and pacific_config.max_new_tokens == 64

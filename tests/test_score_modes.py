@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from act_bench_tasks.pacific import task as pacific
 
 from act_bench.errors import ConfigError
 from act_bench.scoring import score_predictions
-from tasks.pacific import task as pacific
 
 
 @pytest.fixture(autouse=True)

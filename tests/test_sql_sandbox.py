@@ -253,7 +253,7 @@ def test_a_killed_worker_is_replaced_and_the_batch_goes_on(db):
 
 def test_worker_and_in_process_agree_on_every_spider_dev_gold_query():
     """The worker changes where queries run, not what they return."""
-    from tasks.ambigsql.spider import SpiderLayout
+    from act_bench_tasks.ambigsql.spider import SpiderLayout
 
     spider = shared_data_dir() / "spider"
     if not (spider / "dev.json").is_file():

@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from act_bench_baselines.act.preferences import PreferenceExample
+
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier
 from act_bench.episode import Episode, PromptRenderer, TurnRules, simulate_trajectories
@@ -26,7 +28,6 @@ from act_bench.protocols import ACT_BENCH, EvaluationProtocol
 from act_bench.simulators.base import UserSimulator
 from act_bench.task import Task
 from act_bench.types import Action, Message, Role, Speaker, Trajectory
-from baselines.act.preferences import PreferenceExample
 
 
 class Branch(enum.StrEnum):

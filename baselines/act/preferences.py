@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from act_bench_baselines.act.control import MAX_SHOTS, control_prompts
+
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.errors import DataError
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
-from baselines.act.control import MAX_SHOTS, control_prompts
 
 GOLD_LABELS = "gold"
 RANDOM_ACTIONS = "random"
@@ -309,13 +310,14 @@ class PreferenceBuild:
     cache_dir: str | None = None
 
     def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
+        from act_bench_baselines.common.data import select_data
+
         from act_bench.backends import BackendOptions
         from act_bench.cache import CacheSettings
         from act_bench.classifiers import load_classifier
         from act_bench.progress import progress_bar
         from act_bench.task import get_task
         from act_bench.usage import auxiliary_backend
-        from baselines.data import select_data
 
         task = get_task(self.task)
         selection = select_data(

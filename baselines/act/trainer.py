@@ -25,6 +25,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from act_bench_baselines.act.onpolicy import ActSettings, Branch, build_pairs
+from act_bench_baselines.act.preferences import (
+    GOLD_LABELS,
+    RANDOM_ACTIONS,
+    PreferenceExample,
+    PreferenceStats,
+    build_preferences,
+    states_for_steps,
+)
+from act_bench_baselines.act.tokenize import tokenize_pair
+from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.data import DataSelection
+from act_bench_baselines.common.run import TrainingData, TrainingRun, console
+from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
 
 from act_bench.backends import BackendOptions, SamplingParams
@@ -35,20 +49,6 @@ from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
 from act_bench.simulators import load_simulator
 from act_bench.usage import auxiliary_backend
-from baselines.act.onpolicy import ActSettings, Branch, build_pairs
-from baselines.act.preferences import (
-    GOLD_LABELS,
-    RANDOM_ACTIONS,
-    PreferenceExample,
-    PreferenceStats,
-    build_preferences,
-    states_for_steps,
-)
-from baselines.act.tokenize import tokenize_pair
-from baselines.common.config import PreferenceArguments, TaskTrainingArguments
-from baselines.common.run import TrainingData, TrainingRun, console
-from baselines.common.trainer import PreferenceTrainer
-from baselines.data import DataSelection
 
 BRANCHES = (Branch.WRONG_ACTION, Branch.GOOD_TRAJECTORY, Branch.BAD_TRAJECTORY)
 
@@ -439,7 +439,7 @@ class ActRun(TrainingRun[ActConfig]):
         return TrainingData(train, validation, record)
 
     def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
-        from baselines.common.model import lora_config
+        from act_bench_baselines.common.model import lora_config
 
         return ActTrainer(
             model=model,
@@ -461,7 +461,7 @@ class ActRun(TrainingRun[ActConfig]):
 
     def _states_for_max_steps(self, states: list[Any]) -> list[Any]:
         """D_pref only for the training examples ``--max_steps`` steps draw (see
-        :func:`~baselines.act.preferences.states_for_steps`)."""
+        :func:`~act_bench_baselines.act.preferences.states_for_steps`)."""
         needed = self._needed_examples()
         chosen = states_for_steps(states, needed, seed=self.config.seed)
         if len(chosen) < len(states) and self.show_progress and self.state.is_main_process:
@@ -511,5 +511,5 @@ class ActRun(TrainingRun[ActConfig]):
 
 
 def train_act(config: ActConfig) -> Any:
-    """Run ACT; returns a :class:`~baselines.common.run.TrainingResult`."""
+    """Run ACT; returns a :class:`~act_bench_baselines.common.run.TrainingResult`."""
     return ActRun(config).run()

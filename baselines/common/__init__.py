@@ -1,13 +1,18 @@
 """The shared trainer base: configs, model loading, the run skeleton and the DPO trainer hooks."""
 
-from baselines.common.config import (
+from act_bench_baselines.common.config import (
     PreferenceArguments,
     TaskTrainingArguments,
     parse_config,
 )
-from baselines.common.model import ModelSource, load_policy, lora_config, resolve_model_source
-from baselines.common.run import FitResult, TrainingData, TrainingResult, TrainingRun
-from baselines.common.trainer import PreferenceCollator, PreferenceTrainer
+from act_bench_baselines.common.model import (
+    ModelSource,
+    load_policy,
+    lora_config,
+    resolve_model_source,
+)
+from act_bench_baselines.common.run import FitResult, TrainingData, TrainingResult, TrainingRun
+from act_bench_baselines.common.trainer import PreferenceCollator, PreferenceTrainer
 
 __all__ = [
     "FitResult",

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from act_bench_baselines.common.data import ALL as ALL_CONVERSATIONS
+
 from act_bench.errors import ConfigError
-from baselines.data import ALL as ALL_CONVERSATIONS
 
 C = TypeVar("C")
 
@@ -290,7 +291,7 @@ def _list_own_options_first(parser: argparse.ArgumentParser, config_class: type)
     own = {
         name
         for cls in config_class.__mro__
-        if cls.__module__.startswith("baselines.")
+        if cls.__module__.startswith("act_bench_baselines.")
         for name in cls.__dict__.get("__annotations__", {})
     }
     group = parser.add_argument_group(

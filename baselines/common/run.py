@@ -4,7 +4,7 @@
 
 1. check the output directory (a finished run is never overwritten; ``--resume_from_checkpoint``
    continues one, with the same data selection);
-2. select the data (:func:`baselines.data.select_data`) and record it in
+2. select the data (:func:`act_bench_baselines.common.data.select_data`) and record it in
    ``training_config.json``;
 3. load the initial policy from its spec;
 4. build the train and validation datasets (:meth:`build_data`, the trainer's own part);
@@ -28,15 +28,24 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
+from act_bench_baselines.common.callbacks import (
+    RichProgressCallback,
+    StepTimerCallback,
+    TrainingLogCallback,
+)
+from act_bench_baselines.common.data import ChatFormat, DataSelection, LengthFilter, select_data
+from act_bench_baselines.common.model import (
+    ModelSource,
+    load_policy,
+    lora_config,
+    resolve_model_source,
+)
 from rich.console import Console
 
 from act_bench import __version__
 from act_bench.errors import ConfigError
 from act_bench.results import config_hash, write_json_atomic
 from act_bench.task import Task, get_task
-from baselines.common.callbacks import RichProgressCallback, StepTimerCallback, TrainingLogCallback
-from baselines.common.model import ModelSource, load_policy, lora_config, resolve_model_source
-from baselines.data import ChatFormat, DataSelection, LengthFilter, select_data
 
 RECORD_FILE = "training_config.json"
 LOG_FILE = "training_log.jsonl"

@@ -1,6 +1,6 @@
 """The Abg-CoQA task plug-in, found through the ``act_bench.tasks`` entry point ``abg-coqa``."""
 
-from tasks.abg_coqa.task import AbgCoqaTask
+from act_bench_tasks.abg_coqa.task import AbgCoqaTask
 
 task = AbgCoqaTask()
 

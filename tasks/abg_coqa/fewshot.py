@@ -8,7 +8,7 @@ uses 10 classifier examples, Table A21; App. H three examples per simulator step
 A25 and A26).
 
 The intent examples end with a request in the form the loader gives each interpretation
-(:func:`tasks.abg_coqa.loader.interpretation_request`): the question as asked plus the
+(:func:`act_bench_tasks.abg_coqa.loader.interpretation_request`): the question as asked plus the
 user's answer to the recorded clarifying question, so the summarizer sees the items'
 shape. The reply examples answer clarifying questions the data never asked, in the user's
 words and true to the summarized intent.
@@ -16,11 +16,12 @@ words and true to the summarized intent.
 
 from __future__ import annotations
 
+from act_bench_tasks.abg_coqa.loader import interpretation_request
+from act_bench_tasks.abg_coqa.prompt import story_grounding
+
 from act_bench.classifiers.llm import ClassifierExample
 from act_bench.simulators.llm import IntentExample, ReplyExample, SimulatorExamples
 from act_bench.types import Action, Message, Prompt, Role
-from tasks.abg_coqa.loader import interpretation_request
-from tasks.abg_coqa.prompt import story_grounding
 
 # Table A26's opening: the conversation is about the story that follows.
 OPENING = (

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.abg_coqa.prompt import story_grounding
+
 from act_bench.errors import DataError
 from act_bench.types import Action, Conversation, Goal, Message, Prompt, Role, TurnState
-from tasks.abg_coqa.prompt import story_grounding
 
 DOWNLOAD_HINT = "act-bench data download abg-coqa --data-dir DIR"
 AMBIGUITY_LABELS = {"ambiguous": True, "non_ambiguous": False}

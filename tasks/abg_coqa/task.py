@@ -8,6 +8,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.abg_coqa import download as official
+from act_bench_tasks.abg_coqa.loader import load_conversations
+from act_bench_tasks.abg_coqa.prompt import render_messages
+
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.similarity import SentenceEmbedder, get_embedder
@@ -21,9 +25,6 @@ from act_bench.types import (
     Prompt,
     TurnState,
 )
-from tasks.abg_coqa import download as official
-from tasks.abg_coqa.loader import load_conversations
-from tasks.abg_coqa.prompt import render_messages
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 EMBEDDING_MODEL_ENV = "ACT_BENCH_EMBEDDING_MODEL"
@@ -114,12 +115,12 @@ class AbgCoqaTask:
         return {"interpretations": str(len(turn_state.goals))}
 
     def classifier_examples(self) -> Sequence[Any]:
-        from tasks.abg_coqa.fewshot import classifier_examples
+        from act_bench_tasks.abg_coqa.fewshot import classifier_examples
 
         return classifier_examples()
 
     def simulator_examples(self) -> Any:
-        from tasks.abg_coqa.fewshot import simulator_examples
+        from act_bench_tasks.abg_coqa.fewshot import simulator_examples
 
         return simulator_examples()
 

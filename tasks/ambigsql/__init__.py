@@ -1,7 +1,7 @@
 """The AmbigSQL task plug-in (§4.1.3), found through the ``act_bench.tasks`` entry point
-``ambigsql``; ``tasks.ambigsql.builder`` builds the dataset from Spider (App. C)."""
+``ambigsql``; ``act_bench_tasks.ambigsql.builder`` builds the dataset from Spider (App. C)."""
 
-from tasks.ambigsql.task import AmbigSQLTask
+from act_bench_tasks.ambigsql.task import AmbigSQLTask
 
 task = AmbigSQLTask()
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tasks.ambigsql.spider import materialize_databases
+from act_bench_tasks.ambigsql.spider import materialize_databases
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 SAMPLE_SPIDER_DIR = SAMPLE_DIR / "spider"
@@ -60,13 +60,14 @@ def rebuild_sample() -> list[Path]:
     """Rebuild the bundled sample's splits from ``sample/spider`` (rule generator, seed 0).
 
     Run after changing the sample's Spider files:
-    ``python -c "from tasks.ambigsql.bundled import rebuild_sample; rebuild_sample()"``. The
+    ``python -c "from act_bench_tasks.ambigsql.bundled import rebuild_sample;
+    rebuild_sample()"``. The
     build settings recorded in ``stats.json`` name the bundled folder instead of the cache,
     without the time stamps, so that the files only change when their content does.
     """
     import json
 
-    from tasks.ambigsql.builder import BuildConfig, build_ambigsql
+    from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
 
     config = BuildConfig(spider_dir=str(sample_spider_dir()), out_dir=str(SAMPLE_DIR))
     result = build_ambigsql(config, show_progress=False)

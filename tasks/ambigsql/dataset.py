@@ -1,6 +1,6 @@
 """Read a built AmbigSQL split (``<folder>/<split>.jsonl``) into conversations.
 
-Each line is one conversation written by the builder (:mod:`tasks.ambigsql.builder`). A
+Each line is one conversation written by the builder (:mod:`act_bench_tasks.ambigsql.builder`). A
 conversation's turn states are read as stored; each turn state and goal then gets the path
 of its SQLite database (``db_path`` in their metadata), looked up in the Spider folders
 given, first to last: normally the folder the split was built from (``stats.json``
@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.ambigsql.builder.records import AmbiguityType
+from act_bench_tasks.ambigsql.spider import SpiderLayout
+
 from act_bench.errors import DataError
 from act_bench.types import Action, Conversation, TurnState
-from tasks.ambigsql.builder.records import AmbiguityType
-from tasks.ambigsql.spider import SpiderLayout
 
 MISSING_DATABASE = "missing_database"
 _REQUIRED_TEXT = ("id", "pair_id", "db_id", "gold_sql", "clear_request")

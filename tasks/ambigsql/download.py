@@ -21,8 +21,9 @@ import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from act_bench_tasks.ambigsql.spider import DEV_FILE, TABLES_FILE, SpiderLayout
+
 from act_bench.errors import DataError
-from tasks.ambigsql.spider import DEV_FILE, TABLES_FILE, SpiderLayout
 
 DRIVE_FILE_ID = "1403EGqzIDoHMdQF4c9Bkyl7dZLZ5Wt6J"
 RELEASE_URL = (

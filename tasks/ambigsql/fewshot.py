@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import functools
 
+from act_bench_tasks.ambigsql.bundled import SAMPLE_SPIDER_DIR
+from act_bench_tasks.ambigsql.prompt import linearize_schema
+from act_bench_tasks.ambigsql.simulator import SQLReplyExample
+from act_bench_tasks.ambigsql.spider import read_schemas
+
 from act_bench.classifiers.llm import ClassifierExample
 from act_bench.types import Action, Message, Prompt, Role
-from tasks.ambigsql.bundled import SAMPLE_SPIDER_DIR
-from tasks.ambigsql.prompt import linearize_schema
-from tasks.ambigsql.simulator import SQLReplyExample
-from tasks.ambigsql.spider import read_schemas
 
 
 @functools.cache

@@ -13,8 +13,9 @@ user's current request (Table A15's ``[Conversation]``).
 
 from __future__ import annotations
 
+from act_bench_tasks.ambigsql.spider import SpiderSchema
+
 from act_bench.types import Message, Prompt, Role
-from tasks.ambigsql.spider import SpiderSchema
 
 # Table A15/A16's instruction, verbatim (with a straight apostrophe).
 INSTRUCTION = (

@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.ambigsql.prompt import render_messages
+from act_bench_tasks.ambigsql.sql_extract import extract_sql
+
 from act_bench import __version__
 from act_bench.backends import Backend, BackendOptions, SamplingParams, shared_backend
 from act_bench.data import resolve_data_dir
@@ -32,8 +35,6 @@ from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
 from act_bench.results import config_hash
 from act_bench.types import Prompt, TurnState
-from tasks.ambigsql.prompt import render_messages
-from tasks.ambigsql.sql_extract import extract_sql
 
 # App. C.2: "each instruction including the instruction that the LLM must construct a SQL query".
 INSTRUCTION = (
@@ -87,7 +88,7 @@ def _prompts(pairs: Sequence[tuple[TurnState, TurnState]], condition: str) -> li
 
 def run_recovery(config: RecoveryConfig, *, show_progress: bool = True) -> RecoveryResult:
     """Table A14 for ``config.model`` on the ambiguous conversations of a split."""
-    from tasks.ambigsql import task
+    from act_bench_tasks.ambigsql import task
 
     started = time.perf_counter()
     loaded = task.load_conversations(

@@ -5,7 +5,7 @@ condition U on the target SQL query." The prompt holds Table A27's instruction w
 goal's SQL, then the conversation so far: the user's request(s) and the Assistant's
 clarifying question, ending with "User:"; the model writes the user's reply, "a rephrased
 request that reflects their desired query". Three in-context examples (written by us,
-:func:`tasks.ambigsql.fewshot.simulator_examples`) come first, each a whole exchange, as
+:func:`act_bench_tasks.ambigsql.fewshot.simulator_examples`) come first, each a whole exchange, as
 user / assistant chat turns.
 
 Decoding is greedy by default and the seed reaches the backend. An empty reply (or a failed

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlglot
+from act_bench_tasks.ambigsql.spider import SpiderColumn, SpiderSchema
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-
-from tasks.ambigsql.spider import SpiderColumn, SpiderSchema
 
 
 class UnparsableQuery(ValueError):

@@ -27,15 +27,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.ambigsql.bundled import SAMPLE_DIR, sample_spider_dir
+from act_bench_tasks.ambigsql.dataset import LoadedSplit, built_from, load_split
+from act_bench_tasks.ambigsql.prompt import render_messages
+from act_bench_tasks.ambigsql.sql_extract import extract_sql
+
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.execution import ExecutionMatcher
 from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
-from tasks.ambigsql.bundled import SAMPLE_DIR, sample_spider_dir
-from tasks.ambigsql.dataset import LoadedSplit, built_from, load_split
-from tasks.ambigsql.prompt import render_messages
-from tasks.ambigsql.sql_extract import extract_sql
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
 METRIC_ORDER = (
@@ -134,7 +135,7 @@ class AmbigSQLTask:
     # --- components ------------------------------------------------------------------
 
     def classifier_examples(self) -> Sequence[Any]:
-        from tasks.ambigsql.fewshot import classifier_examples
+        from act_bench_tasks.ambigsql.fewshot import classifier_examples
 
         return classifier_examples()
 
@@ -142,8 +143,8 @@ class AmbigSQLTask:
         self, backend: Any, *, spec: str, seed: int, temperature: float = 0.0
     ) -> Any:
         """The LLM user simulator conditioned on the target SQL (App. H, Table A27)."""
-        from tasks.ambigsql.fewshot import simulator_examples
-        from tasks.ambigsql.simulator import SQLGoalSimulator
+        from act_bench_tasks.ambigsql.fewshot import simulator_examples
+        from act_bench_tasks.ambigsql.simulator import SQLGoalSimulator
 
         return SQLGoalSimulator(
             backend, simulator_examples(), spec=spec, seed=seed, temperature=temperature
@@ -151,8 +152,8 @@ class AmbigSQLTask:
 
     def download(self, data_dir: Path) -> list[Path]:
         """Download Spider into ``data_dir/spider`` and build AmbigSQL (rule generator, seed 0)."""
-        from tasks.ambigsql.builder import BuildConfig, build_ambigsql
-        from tasks.ambigsql.download import download_spider
+        from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
+        from act_bench_tasks.ambigsql.download import download_spider
 
         written = download_spider(Path(data_dir))
         config = BuildConfig(

@@ -1,6 +1,6 @@
 """The PACIFIC task plug-in, found through the ``act_bench.tasks`` entry point ``pacific``."""
 
-from tasks.pacific.task import PacificTask
+from act_bench_tasks.pacific.task import PacificTask
 
 task = PacificTask()
 

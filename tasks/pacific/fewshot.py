@@ -9,10 +9,11 @@ examples, App. H three examples per simulator step).
 
 from __future__ import annotations
 
+from act_bench_tasks.pacific.prompt import linearize_grounding
+
 from act_bench.classifiers.llm import ClassifierExample
 from act_bench.simulators.llm import IntentExample, ReplyExample, SimulatorExamples
 from act_bench.types import Action, Message, Prompt, Role
-from tasks.pacific.prompt import linearize_grounding
 
 
 def _grounding(table: list[list[str]], *paragraphs: str) -> str:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.pacific.prompt import linearize_grounding
+
 from act_bench.errors import DataError
 from act_bench.types import Action, Conversation, Goal, Message, Prompt, Role, TurnState
-from tasks.pacific.prompt import linearize_grounding
 
 DOWNLOAD_HINT = "act-bench data download pacific --data-dir DIR"
 

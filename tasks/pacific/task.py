@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from act_bench_tasks.pacific import download as official
+from act_bench_tasks.pacific.loader import load_conversations
+from act_bench_tasks.pacific.prompt import render_messages
+
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import drop_f1, standard_metrics
 from act_bench.metrics.drop import DROP_MODES
 from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
-from tasks.pacific import download as official
-from tasks.pacific.loader import load_conversations
-from tasks.pacific.prompt import render_messages
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 LAST_TURN_BUCKET = 6  # turn positions from here on share one slice value ("6+")
@@ -82,7 +83,7 @@ class PacificTask:
         clarifying question; the answer itself rather than r's text, so an arithmetic
         answer is compared as a number and not through its derivation. ``mode="act"``:
         the ACT authors' ``get_metrics`` of y, written as their transcript writes a turn,
-        against their turn gold (:func:`tasks.pacific.loader.act_gold_texts`).
+        against their turn gold (:func:`act_bench_tasks.pacific.loader.act_gold_texts`).
         """
         metadata = turn_state.metadata
         if _mode(mode) == "act":
@@ -121,12 +122,12 @@ class PacificTask:
         }
 
     def classifier_examples(self) -> Sequence[Any]:
-        from tasks.pacific.fewshot import classifier_examples
+        from act_bench_tasks.pacific.fewshot import classifier_examples
 
         return classifier_examples()
 
     def simulator_examples(self) -> Any:
-        from tasks.pacific.fewshot import simulator_examples
+        from act_bench_tasks.pacific.fewshot import simulator_examples
 
         return simulator_examples()
 

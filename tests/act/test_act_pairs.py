@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from act_bench_baselines.act.onpolicy import ActSettings, Branch, Response, build_pairs
+from act_bench_baselines.act.preferences import PreferenceExample, build_preferences
+from act_bench_tasks.pacific import task
 from helpers import EchoSimulator, QuestionMarkClassifier, ScriptedBackend
 
 from act_bench.backends import SamplingParams
 from act_bench.types import Action, Role
-from baselines.act.onpolicy import ActSettings, Branch, Response, build_pairs
-from baselines.act.preferences import PreferenceExample, build_preferences
-from tasks.pacific import task
 
 SAMPLING = SamplingParams(max_new_tokens=16)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from act_bench_baselines.act.control import CONTROL_INSTRUCTION, ControlStyle
+from act_bench_baselines.act.preferences import build_preferences, read_cache, states_for_steps
+from act_bench_tasks.pacific import task
 from helpers import QuestionMarkClassifier, ScriptedBackend
 
 from act_bench.backends import SamplingParams
 from act_bench.errors import DataError
 from act_bench.types import Action, Role
-from baselines.act.control import CONTROL_INSTRUCTION, ControlStyle
-from baselines.act.preferences import build_preferences, read_cache, states_for_steps
-from tasks.pacific import task
 
 
 def obedient(messages):

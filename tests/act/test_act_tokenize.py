@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from act_bench_baselines.act.tokenize import tokenize_pair, tokenize_response
 from transformers import AutoTokenizer
 
 from act_bench.backends.smollm2 import smollm2_path
 from act_bench.errors import ConfigError
 from act_bench.types import Message, Role
-from baselines.act.tokenize import tokenize_pair, tokenize_response
 
 PROMPT = [Message(Role.SYSTEM, "Answer from the table."), Message(Role.USER, "What was revenue?")]
 TRAJECTORY = [

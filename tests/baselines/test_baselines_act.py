@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from act_bench_baselines.act import trainer as act_trainer
+from act_bench_baselines.act.trainer import ActConfig, train_act
+from act_bench_baselines.common.config import parse_config
 from safetensors.torch import load_file
 
 from act_bench.backends.smollm2 import smollm2_path
 from act_bench.evaluation import EvalConfig, run_evaluation
 from act_bench.types import Action
-from baselines.act import trainer as act_trainer
-from baselines.act.trainer import ActConfig, train_act
-from baselines.common.config import parse_config
 
 pytestmark = pytest.mark.slow
 PROBE = "model.layers.0.self_attn.q_proj.weight"
@@ -59,12 +59,12 @@ def test_act_step_exercises_both_branches_and_its_checkpoint_is_scored(
     tmp_path, tiny_data_dir, monkeypatch
 ):
     conversations = json.loads((tiny_data_dir / "pacific" / "validation.json").read_text())
-    from tasks.pacific import task
+    from act_bench_tasks.pacific import task
 
     # which conversation is drawn depends on the seed: read the two turn states ACT trains on
     out = tmp_path / "act"
     config = parse_config(ActConfig, _args(tiny_data_dir, out))
-    from baselines.data import select_data
+    from act_bench_baselines.common.data import select_data
 
     selection = select_data(
         task, data_dir=tiny_data_dir, train_split="validation", conversations=1,

@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from act_bench_baselines.common.config import parse_config
+from act_bench_baselines.common.model import resolve_model_source
+from act_bench_baselines.dpo_dist.trainer import DPODistConfig
+from act_bench_baselines.irpo.trainer import IRPOConfig
+from act_bench_baselines.sft.trainer import SFTBaselineConfig, SFTRun
 from typer.testing import CliRunner
 
 from act_bench.cli import app
 from act_bench.errors import ConfigError
-from baselines.common.config import parse_config
-from baselines.common.model import resolve_model_source
-from baselines.dpo_dist import DPODistConfig
-from baselines.irpo import IRPOConfig
-from baselines.sft import SFTBaselineConfig, SFTRun
 
 REPO = Path(__file__).resolve().parents[2]
 

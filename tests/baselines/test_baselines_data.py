@@ -6,12 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from act_bench.errors import ConfigError, DataError
-from act_bench.prompting import build_styled_prompt, get_prompt_style
-from act_bench.task import get_task
-from act_bench.types import Message, Role
-from baselines.data import (
+from act_bench_baselines.common.data import (
     ChatFormat,
     LengthFilter,
     PreferencePair,
@@ -20,6 +15,11 @@ from baselines.data import (
     read_jsonl,
     select_data,
 )
+
+from act_bench.errors import ConfigError, DataError
+from act_bench.prompting import build_styled_prompt, get_prompt_style
+from act_bench.task import get_task
+from act_bench.types import Message, Role
 
 PACIFIC = get_task("pacific")
 

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from act_bench_baselines.dpo_dist.trainer import Generator, PairCache, build_pairs
 from baselines_scripted import register_generators
 
 import act_bench.backends
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.task import get_task, turn_states
-from baselines.dpo_dist import Generator, PairCache, build_pairs
 
 PACIFIC = get_task("pacific")
 GREEDY = SamplingParams(max_new_tokens=8, seed=0)

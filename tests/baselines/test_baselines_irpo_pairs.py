@@ -7,12 +7,18 @@ from pathlib import Path
 
 import pytest
 import torch
+from act_bench_baselines.common.config import parse_config
+from act_bench_baselines.common.trainer import PreferenceCollator
+from act_bench_baselines.irpo.trainer import (
+    IRPOConfig,
+    IRPORun,
+    LabeledSample,
+    irpo_pairs,
+    label_sample,
+)
 
 from act_bench.errors import ConfigError
 from act_bench.task import get_task, turn_states
-from baselines.common.config import parse_config
-from baselines.common.trainer import PreferenceCollator
-from baselines.irpo import IRPOConfig, IRPORun, LabeledSample, irpo_pairs, label_sample
 
 PACIFIC = get_task("pacific")
 

@@ -16,16 +16,16 @@ from typing import Any
 
 import pytest
 import torch
+from act_bench_baselines.common.config import parse_config
+from act_bench_baselines.common.trainer import PreferenceTrainer
+from act_bench_baselines.dpo_dist.trainer import DPODistConfig, train_dpo_dist
+from act_bench_baselines.irpo.trainer import IRPOConfig, train_irpo
+from act_bench_baselines.sft.trainer import SFTBaselineConfig, train_sft
 from baselines_scripted import register_generators
 from safetensors.torch import load_file
 
 from act_bench.backends.smollm2 import smollm2_path
 from act_bench.evaluation import EvalConfig, run_evaluation
-from baselines.common.config import parse_config
-from baselines.common.trainer import PreferenceTrainer
-from baselines.dpo_dist import DPODistConfig, train_dpo_dist
-from baselines.irpo import IRPOConfig, train_irpo
-from baselines.sft import SFTBaselineConfig, train_sft
 
 pytestmark = pytest.mark.slow
 LN2 = math.log(2)
@@ -174,10 +174,9 @@ class RebuildingTrainer(PreferenceTrainer):
 
 
 def test_preference_trainer_rebuilds_batches_from_policy_samples(tmp_path: Path) -> None:
+    from act_bench_baselines.common.model import ModelSource, load_policy
     from datasets import Dataset
     from trl import DPOConfig
-
-    from baselines.common.model import ModelSource, load_policy
 
     model, tokenizer = load_policy(ModelSource("smollm2", str(smollm2_path())), None)
     prompt = [{"role": "user", "content": "What was the sales in 2023?"}]

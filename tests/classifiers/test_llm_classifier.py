@@ -139,8 +139,9 @@ def test_examples_come_from_the_task_when_it_supplies_them() -> None:
 
 
 def test_pacific_examples_are_ten_mixed_and_agree_with_the_heuristic() -> None:
+    from act_bench_tasks.pacific.fewshot import classifier_examples
+
     from act_bench.classifiers.heuristic import decide
-    from tasks.pacific.fewshot import classifier_examples
 
     examples = classifier_examples()
     assert len(examples) == 10

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.pacific import task
 
 from act_bench.errors import ConfigError
 from act_bench.prompting import build_styled_prompt, get_prompt_style, select_shots
 from act_bench.prompting.styles import COT_INSTRUCTION, PROACTIVE_ACTIONS
 from act_bench.types import Message, Role
-from tasks.pacific import task
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ACT_BENCH_UPDATE_GOLDEN") == "1"

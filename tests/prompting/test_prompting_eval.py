@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from act_bench_tasks.pacific import task
 from helpers import EchoSimulator, QuestionMarkClassifier, ScriptedBackend
 
 from act_bench.backends import SamplingParams
@@ -11,7 +12,6 @@ from act_bench.episode import episodes_for, simulate_trajectories
 from act_bench.evaluation import EvalConfig, run_evaluation
 from act_bench.prompting import build_styled_prompt, get_prompt_style
 from act_bench.types import Action, Role
-from tasks.pacific import task
 
 
 def cot_script(messages):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from act_bench_tasks.pacific import task
 
 from act_bench.errors import ConfigError
 from act_bench.prompting import select_shots
 from act_bench.prompting.shots import BUNDLED_POOL, shot_from_conversation
 from act_bench.types import Action
-from tasks.pacific import task
 
 
 def test_same_seed_same_shots_and_a_different_seed_can_differ(data_dir):

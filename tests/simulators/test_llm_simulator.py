@@ -210,7 +210,7 @@ def test_examples_from_the_task_or_generic() -> None:
 
 
 def test_pacific_simulator_examples() -> None:
-    from tasks.pacific.fewshot import simulator_examples
+    from act_bench_tasks.pacific.fewshot import simulator_examples
 
     examples = simulator_examples()
     assert len(examples.intent) == 3 and len(examples.reply) == 3

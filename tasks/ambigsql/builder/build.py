@@ -30,23 +30,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from act_bench import __version__
-from act_bench.backends import BackendOptions, SamplingParams
-from act_bench.errors import ConfigError, DataError
-from act_bench.progress import progress_bar
-from tasks.ambigsql.builder.records import (
+from act_bench_tasks.ambigsql.builder.records import (
     AmbigSQLPair,
     AmbiguityType,
     AmbiguousRequest,
     GenerationInput,
     Rejection,
 )
-from tasks.ambigsql.builder.splits import TEST_SPLITS, assign_splits
-from tasks.ambigsql.builder.stats import build_stats
-from tasks.ambigsql.builder.validation import rejection_reason
-from tasks.ambigsql.prompt import linearize_schema
-from tasks.ambigsql.spider import SpiderExample, SpiderLayout, SpiderSchema
-from tasks.ambigsql.sql_shape import QueryShape, UnparsableQuery, analyze
+from act_bench_tasks.ambigsql.builder.splits import TEST_SPLITS, assign_splits
+from act_bench_tasks.ambigsql.builder.stats import build_stats
+from act_bench_tasks.ambigsql.builder.validation import rejection_reason
+from act_bench_tasks.ambigsql.prompt import linearize_schema
+from act_bench_tasks.ambigsql.spider import SpiderExample, SpiderLayout, SpiderSchema
+from act_bench_tasks.ambigsql.sql_shape import QueryShape, UnparsableQuery, analyze
+
+from act_bench import __version__
+from act_bench.backends import BackendOptions, SamplingParams
+from act_bench.errors import ConfigError, DataError
+from act_bench.progress import progress_bar
 
 SPLITS = ("train", "validation", "test")
 STATS_FILE = "stats.json"
@@ -68,7 +69,7 @@ class BuildConfig:
     ``generator`` is ``rule`` or a model spec (the LLM generator of App. C.1);
     ``limit`` keeps only the first N examples of each split (to try a generator cheaply).
     ``test_split`` is the split layout, ``half-dev`` or ``spider-dev``
-    (:mod:`tasks.ambigsql.builder.splits`).
+    (:mod:`act_bench_tasks.ambigsql.builder.splits`).
     The remaining fields reach the LLM generator's backend and sampling.
     """
 
@@ -129,13 +130,14 @@ class BuildResult:
 def load_generator(config: BuildConfig) -> PairGenerator:
     """``rule``, or the LLM generator on the backend a model spec names."""
     if config.generator == "rule":
-        from tasks.ambigsql.builder.rule import RuleGenerator
+        from act_bench_tasks.ambigsql.builder.rule import RuleGenerator
 
         return RuleGenerator(seed=config.seed)
+    from act_bench_tasks.ambigsql.builder.llm import LLMGenerator
+
     from act_bench.backends import shared_backend
     from act_bench.cache import CacheSettings
     from act_bench.usage import auxiliary_backend
-    from tasks.ambigsql.builder.llm import LLMGenerator
 
     options = config.backend_options()
     backend = auxiliary_backend(

@@ -6,7 +6,7 @@ this SQL query:", the clear request, and "Here is the same request converted int
 ambiguous format by underspecifying the <target>:". The model continues with the ambiguous
 request, "Here is an appropriate clarifying question to recover the clear request from the
 ambiguous request:" and the question. Five in-context examples of the same ambiguity type
-(:mod:`tasks.ambigsql.builder.llm_examples`) come first, each as a user / assistant
+(:mod:`act_bench_tasks.ambigsql.builder.llm_examples`) come first, each as a user / assistant
 exchange of the chat. All items of a batch go to the backend together.
 
 A completion that cannot be read (no clarifying-question part, an empty field) or a failed
@@ -18,15 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from act_bench.backends import Backend, SamplingParams
-from act_bench.types import Message, Role
-from tasks.ambigsql.builder.llm_examples import EXAMPLES, GeneratorExample
-from tasks.ambigsql.builder.records import (
+from act_bench_tasks.ambigsql.builder.llm_examples import EXAMPLES, GeneratorExample
+from act_bench_tasks.ambigsql.builder.records import (
     AmbiguityType,
     AmbiguousRequest,
     GenerationInput,
     Rejection,
 )
+
+from act_bench.backends import Backend, SamplingParams
+from act_bench.types import Message, Role
 
 SYSTEM = (
     "You turn clear requests to a SQL database into ambiguous ones. Given a database schema, "
@@ -66,7 +67,7 @@ def render_completion(ambiguous: str, clarifying_question: str) -> str:
 
 
 def build_messages(item: GenerationInput, examples: Sequence[GeneratorExample]) -> list[Message]:
-    from tasks.ambigsql.fewshot import sample_grounding
+    from act_bench_tasks.ambigsql.fewshot import sample_grounding
 
     kind = item.ambiguity_type
     messages = [Message(Role.SYSTEM, SYSTEM)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tasks.ambigsql.builder.records import AmbiguityType
+from act_bench_tasks.ambigsql.builder.records import AmbiguityType
 
 
 @dataclass(frozen=True, slots=True)

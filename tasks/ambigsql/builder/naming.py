@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tasks.ambigsql.spider import SpiderColumn, SpiderSchema
+from act_bench_tasks.ambigsql.spider import SpiderColumn, SpiderSchema
 
 _SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh")
 _VOWELS = "aeiou"

@@ -16,9 +16,10 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from act_bench_tasks.ambigsql.spider import SpiderExample, SpiderSchema
+from act_bench_tasks.ambigsql.sql_shape import QueryShape
+
 from act_bench.types import Action, Conversation, Goal, Message, Prompt, Role, TurnState
-from tasks.ambigsql.spider import SpiderExample, SpiderSchema
-from tasks.ambigsql.sql_shape import QueryShape
 
 
 class AmbiguityType(enum.StrEnum):

@@ -1,8 +1,8 @@
 """The ``rule`` generator: deterministic, offline ambiguous twins driven by the SQL parse.
 
 App. C.1 prompts an LLM; this generator needs none. For each Spider example it knows, from
-:mod:`tasks.ambigsql.sql_shape` and ``tables.json``, what is selected, from which table and
-how the rows are ordered, and rewrites the clear request accordingly:
+:mod:`act_bench_tasks.ambigsql.sql_shape` and ``tables.json``, what is selected, from which
+table and how the rows are ordered, and rewrites the clear request accordingly:
 
 * **presentation** (for a sorted list: ORDER BY without LIMIT): the phrase that asks for
   the order ("in descending order of age", ", sorted alphabetically", "from the oldest to
@@ -30,7 +30,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from tasks.ambigsql.builder.naming import (
+from act_bench_tasks.ambigsql.builder.naming import (
     Mention,
     column_mention,
     compound_column_mentions,
@@ -40,14 +40,14 @@ from tasks.ambigsql.builder.naming import (
     table_name,
     table_variants,
 )
-from tasks.ambigsql.builder.records import (
+from act_bench_tasks.ambigsql.builder.records import (
     AmbiguityType,
     AmbiguousRequest,
     GenerationInput,
     Rejection,
 )
-from tasks.ambigsql.spider import SpiderSchema
-from tasks.ambigsql.sql_shape import QueryShape
+from act_bench_tasks.ambigsql.spider import SpiderSchema
+from act_bench_tasks.ambigsql.sql_shape import QueryShape
 
 # --- presentation ------------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
+from act_bench_tasks.ambigsql.spider import SpiderExample
+
 from act_bench.errors import DataError
-from tasks.ambigsql.spider import SpiderExample
 
 TEST_SPLITS = ("half-dev", "spider-dev")
 CARVED_VALIDATION_SHARE = 0.1  # of the training examples, whole databases at a time

@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tasks.ambigsql.builder.records import AmbiguityType
-from tasks.ambigsql.spider import SpiderLayout
+from act_bench_tasks.ambigsql.builder.records import AmbiguityType
+from act_bench_tasks.ambigsql.spider import SpiderLayout
 
 if TYPE_CHECKING:
-    from tasks.ambigsql.builder.build import SplitOutcome
+    from act_bench_tasks.ambigsql.builder.build import SplitOutcome
 
 
 def build_stats(

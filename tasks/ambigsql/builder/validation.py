@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
+from act_bench_tasks.ambigsql.builder.records import AmbiguousRequest
+
 from act_bench.classifiers.heuristic import decide
 from act_bench.types import Action
-from tasks.ambigsql.builder.records import AmbiguousRequest
 
 EMPTY_REQUEST = "empty_ambiguous_request"
 EMPTY_QUESTION = "empty_clarifying_question"

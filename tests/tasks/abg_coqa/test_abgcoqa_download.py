@@ -6,10 +6,10 @@ import io
 import urllib.error
 
 import pytest
+from act_bench_tasks.abg_coqa import download, task
 from helpers import shared_data_dir
 
 from act_bench.errors import DataError
-from tasks.abg_coqa import download, task
 
 NAMES = ("coqa_abg_train.json", "coqa_abg_val.json", "coqa_abg_test.json")
 

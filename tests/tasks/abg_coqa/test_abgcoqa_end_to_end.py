@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.abg_coqa import task
 from helpers import shared_data_dir
 
 from act_bench.backends import shared_backend
@@ -14,7 +15,6 @@ from act_bench.metrics.clarification import CLARIFICATION_METRICS
 from act_bench.simulators import SimulationRequest
 from act_bench.simulators.llm import SUMMARY_PREFIX, LLMSimulator
 from act_bench.types import Action, Speaker, StopReason
-from tasks.abg_coqa import task
 
 
 @pytest.fixture(scope="module")

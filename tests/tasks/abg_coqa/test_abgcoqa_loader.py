@@ -8,13 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.abg_coqa import task
+from act_bench_tasks.abg_coqa.loader import interpretation_request, load_conversations, read_items
 from helpers import shared_data_dir
 
 from act_bench.errors import ConfigError, DataError
 from act_bench.task import turn_states
 from act_bench.types import Action, Role
-from tasks.abg_coqa import task
-from tasks.abg_coqa.loader import interpretation_request, load_conversations, read_items
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from act_bench_tasks.abg_coqa import task
+from act_bench_tasks.abg_coqa.prompt import INSTRUCTION, render_messages, story_grounding
+
 from act_bench.types import Message, Prompt, Role
-from tasks.abg_coqa import task
-from tasks.abg_coqa.prompt import INSTRUCTION, render_messages, story_grounding
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ACT_BENCH_UPDATE_GOLDEN") == "1"

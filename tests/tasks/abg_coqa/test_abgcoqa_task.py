@@ -7,6 +7,8 @@ import json
 from collections.abc import Sequence
 
 import pytest
+from act_bench_tasks.abg_coqa import AbgCoqaTask, task
+from act_bench_tasks.abg_coqa.fewshot import OPENING, classifier_examples, simulator_examples
 from helpers import ScriptedBackend
 from typer.testing import CliRunner
 
@@ -32,8 +34,6 @@ from act_bench.types import (
     Trajectory,
     TrajectoryTurn,
 )
-from tasks.abg_coqa import AbgCoqaTask, task
-from tasks.abg_coqa.fewshot import OPENING, classifier_examples, simulator_examples
 
 
 @pytest.fixture(scope="module")

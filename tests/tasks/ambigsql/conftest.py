@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.ambigsql.spider import materialize_databases
 from helpers import shared_data_dir
-
-from tasks.ambigsql.spider import materialize_databases
 
 FIXTURE_SPIDER = Path(__file__).parent / "fixtures" / "spider"
 

@@ -8,16 +8,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from act_bench.errors import DataError
-from tasks.ambigsql.builder import BuildConfig, build_ambigsql
-from tasks.ambigsql.builder.records import AmbiguityType, AmbiguousRequest, Rejection
-from tasks.ambigsql.builder.rule import RuleGenerator
-from tasks.ambigsql.builder.validation import (
+from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
+from act_bench_tasks.ambigsql.builder.records import AmbiguityType, AmbiguousRequest, Rejection
+from act_bench_tasks.ambigsql.builder.rule import RuleGenerator
+from act_bench_tasks.ambigsql.builder.validation import (
     NOT_A_QUESTION,
     SAME_AS_CLEAR,
     rejection_reason,
 )
+
+from act_bench.errors import DataError
 
 
 def _lines(path: Path) -> list[dict]:
@@ -197,8 +197,8 @@ def test_validation_reasons():
 
 
 def test_rule_rewrites(fixture_spider):
-    from tasks.ambigsql.builder.build import prepare_items
-    from tasks.ambigsql.spider import SpiderLayout
+    from act_bench_tasks.ambigsql.builder.build import prepare_items
+    from act_bench_tasks.ambigsql.spider import SpiderLayout
 
     layout = SpiderLayout(fixture_spider)
     items = prepare_items(layout.read_examples("dev"), layout.read_schemas(), layout, seed=0)
@@ -258,12 +258,13 @@ def test_real_spider_builds_balanced_pairs_of_all_three_types(real_spider, tmp_p
 
 def test_bundled_sample_is_up_to_date(tmp_path):
     """The sample's splits are what the builder makes of sample/spider today."""
-    from tasks.ambigsql.bundled import SAMPLE_DIR, sample_spider_dir
+    from act_bench_tasks.ambigsql.bundled import SAMPLE_DIR, sample_spider_dir
 
     out = _build(sample_spider_dir(), tmp_path / "out").out_dir
     for name in ("train.jsonl", "validation.jsonl", "test.jsonl"):
         assert (out / name).read_text() == (SAMPLE_DIR / name).read_text(), (
-            f"{name} is stale: python -c 'from tasks.ambigsql.bundled import rebuild_sample; "
+            f"{name} is stale: python -c 'from act_bench_tasks.ambigsql.bundled import "
+            "rebuild_sample; "
             "rebuild_sample()'"
         )
 
@@ -278,7 +279,7 @@ def test_the_spider_folder_must_exist(tmp_path):
 
 
 def _examples(counts: dict[str, int]):
-    from tasks.ambigsql.spider import SpiderExample
+    from act_bench_tasks.ambigsql.spider import SpiderExample
 
     return [
         SpiderExample(db, f"q{i}", "SELECT 1", "train_spider.json", i)
@@ -288,7 +289,7 @@ def _examples(counts: dict[str, int]):
 
 
 def test_train_is_carved_by_database_for_a_whole_dev_test_split():
-    from tasks.ambigsql.builder.splits import assign_splits, carve_by_database
+    from act_bench_tasks.ambigsql.builder.splits import assign_splits, carve_by_database
 
     train = _examples({f"db{k}": 10 for k in range(20)})  # 200 examples
     kept, validation = carve_by_database(train, seed=0)

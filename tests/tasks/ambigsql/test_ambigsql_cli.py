@@ -56,7 +56,7 @@ def test_eval_without_a_build_names_the_build_command(fixture_spider, tmp_path):
 
 
 def test_download_spider_uses_the_source_dataset_entry_point(tmp_path, monkeypatch, spider_release):
-    from tasks.ambigsql import download
+    from act_bench_tasks.ambigsql import download
 
     served = spider_release()
     monkeypatch.setattr(download.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(served))

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 import json
 
+from act_bench_tasks.ambigsql import task
+from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
+from act_bench_tasks.ambigsql.builder.llm import (
+    TARGETS,
+    LLMGenerator,
+    parse_completion,
+    render_completion,
+)
+from act_bench_tasks.ambigsql.builder.llm_examples import EXAMPLES
+from act_bench_tasks.ambigsql.fewshot import classifier_examples, simulator_examples
+from act_bench_tasks.ambigsql.recovery import RecoveryConfig, run_recovery
+from act_bench_tasks.ambigsql.simulator import SQLGoalSimulator
 from helpers import ScriptedBackend
 
 from act_bench.backends import SamplingParams
@@ -13,24 +25,12 @@ from act_bench.classifiers.heuristic import decide
 from act_bench.simulators import load_simulator
 from act_bench.simulators.base import SimulationRequest
 from act_bench.types import Action
-from tasks.ambigsql import task
-from tasks.ambigsql.builder import BuildConfig, build_ambigsql
-from tasks.ambigsql.builder.llm import (
-    TARGETS,
-    LLMGenerator,
-    parse_completion,
-    render_completion,
-)
-from tasks.ambigsql.builder.llm_examples import EXAMPLES
-from tasks.ambigsql.fewshot import classifier_examples, simulator_examples
-from tasks.ambigsql.recovery import RecoveryConfig, run_recovery
-from tasks.ambigsql.simulator import SQLGoalSimulator
 
 
 def test_generator_has_five_examples_per_type_that_run_on_their_databases():
-    from tasks.ambigsql.bundled import sample_spider_dir
-    from tasks.ambigsql.spider import SpiderLayout
-    from tasks.ambigsql.sql_shape import analyze
+    from act_bench_tasks.ambigsql.bundled import sample_spider_dir
+    from act_bench_tasks.ambigsql.spider import SpiderLayout
+    from act_bench_tasks.ambigsql.sql_shape import analyze
 
     layout = SpiderLayout(sample_spider_dir())
     schemas = layout.read_schemas()
@@ -130,7 +130,7 @@ def test_simulator_falls_back_to_the_clear_request():
 
 
 def test_recovery_compares_ambiguous_and_clarified_prompts(tmp_path, monkeypatch):
-    import tasks.ambigsql.recovery as recovery
+    import act_bench_tasks.ambigsql.recovery as recovery
 
     records = [
         json.loads(line)

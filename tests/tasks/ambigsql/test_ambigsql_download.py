@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.ambigsql import download, task
 
 from act_bench.errors import DataError
-from tasks.ambigsql import download, task
 
 FIXTURE = Path(__file__).parent / "fixtures" / "spider"
 

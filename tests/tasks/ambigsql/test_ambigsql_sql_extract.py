@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tasks.ambigsql.sql_extract import extract_sql
+from act_bench_tasks.ambigsql.sql_extract import extract_sql
 
 
 @pytest.mark.parametrize(

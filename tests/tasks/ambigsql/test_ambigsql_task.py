@@ -7,14 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.ambigsql import task
+from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
+from act_bench_tasks.ambigsql.prompt import INSTRUCTION, linearize_schema, render_messages
+from act_bench_tasks.ambigsql.spider import read_schemas
 
 from act_bench.errors import ConfigError, DataError
 from act_bench.evaluation import EvalConfig, run_evaluation
 from act_bench.types import Action, Message, Role, Speaker
-from tasks.ambigsql import task
-from tasks.ambigsql.builder import BuildConfig, build_ambigsql
-from tasks.ambigsql.prompt import INSTRUCTION, linearize_schema, render_messages
-from tasks.ambigsql.spider import read_schemas
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ACT_BENCH_UPDATE_GOLDEN") == "1"
@@ -116,7 +116,7 @@ def test_prompt_matches_golden_file():
 
 
 def test_schema_is_one_line_per_table_with_keys():
-    from tasks.ambigsql.bundled import SAMPLE_SPIDER_DIR
+    from act_bench_tasks.ambigsql.bundled import SAMPLE_SPIDER_DIR
 
     schema = read_schemas(SAMPLE_SPIDER_DIR / "tables.json")["harbour_ferries"]
     lines = linearize_schema(schema).splitlines()
@@ -149,10 +149,10 @@ def _oracle(records: list[dict]):
 
 
 def test_evaluation_reports_the_four_metrics(tmp_path, monkeypatch):
+    from act_bench_tasks.ambigsql.bundled import SAMPLE_DIR
     from helpers import ScriptedBackend
 
     import act_bench.evaluation as evaluation
-    from tasks.ambigsql.bundled import SAMPLE_DIR
 
     records = [
         json.loads(line) for line in (SAMPLE_DIR / "validation.jsonl").read_text().splitlines()

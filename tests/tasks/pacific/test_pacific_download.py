@@ -6,9 +6,9 @@ import io
 import urllib.error
 
 import pytest
+from act_bench_tasks.pacific import download, task
 
 from act_bench.errors import DataError
-from tasks.pacific import download, task
 
 
 def test_file_urls_point_at_the_pinned_commit():

@@ -6,12 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from act_bench_tasks.pacific import task
+from act_bench_tasks.pacific.loader import (
+    LABEL_FIELDS,
+    gold_response,
+    load_conversations,
+    read_conversations,
+)
+from act_bench_tasks.pacific.task import SAMPLE_DIR
 
 from act_bench.errors import DataError
 from act_bench.types import Action, Role
-from tasks.pacific import task
-from tasks.pacific.loader import LABEL_FIELDS, gold_response, load_conversations, read_conversations
-from tasks.pacific.task import SAMPLE_DIR
 
 SAMPLE = SAMPLE_DIR / "validation.json"
 

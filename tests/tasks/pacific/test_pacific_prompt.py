@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from act_bench_tasks.pacific import task
+from act_bench_tasks.pacific.prompt import INSTRUCTION, linearize_grounding, render_messages
+
 from act_bench.types import Message, Prompt, Role
-from tasks.pacific import task
-from tasks.pacific.prompt import INSTRUCTION, linearize_grounding, render_messages
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ACT_BENCH_UPDATE_GOLDEN") == "1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from act_bench_tasks.pacific import PacificTask, task
 
 from act_bench.errors import ConfigError, DataError
 from act_bench.task import Task, get_task
@@ -15,7 +16,6 @@ from act_bench.types import (
     Trajectory,
     TrajectoryTurn,
 )
-from tasks.pacific import PacificTask, task
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_data_files():
 
 
 def test_in_context_examples_come_from_fewshot():
-    from tasks.pacific import fewshot
+    from act_bench_tasks.pacific import fewshot
 
     assert list(task.classifier_examples()) == list(fewshot.classifier_examples())
     assert task.simulator_examples() == fewshot.simulator_examples()

@@ -20,6 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.data import (
+    DataSelection,
+    PreferencePair,
+    append_jsonl,
+    prompt_fingerprint,
+    read_jsonl,
+)
+from act_bench_baselines.common.generation import chunk_sampling
+from act_bench_baselines.common.run import TrainingData, TrainingRun, console
+from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
 
 from act_bench.backends import (
@@ -36,17 +47,6 @@ from act_bench.specs import Spec
 from act_bench.task import Task
 from act_bench.types import TurnState
 from act_bench.usage import auxiliary_backend
-from baselines.common.config import PreferenceArguments, TaskTrainingArguments
-from baselines.common.generation import chunk_sampling
-from baselines.common.run import TrainingData, TrainingRun, console
-from baselines.common.trainer import PreferenceTrainer
-from baselines.data import (
-    DataSelection,
-    PreferencePair,
-    append_jsonl,
-    prompt_fingerprint,
-    read_jsonl,
-)
 
 
 @dataclass
@@ -364,5 +364,5 @@ class DPODistRun(TrainingRun[DPODistConfig]):
 
 
 def train_dpo_dist(config: DPODistConfig) -> Any:
-    """Run DPO-Dist; returns a :class:`~baselines.common.run.TrainingResult`."""
+    """Run DPO-Dist; returns a :class:`~act_bench_baselines.common.run.TrainingResult`."""
     return DPODistRun(config).run()

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from act_bench_baselines.common.config import TaskTrainingArguments
+from act_bench_baselines.common.data import DataSelection
+from act_bench_baselines.common.run import TrainingData, TrainingRun
 from trl import SFTConfig, SFTTrainer
-
-from baselines.common.config import TaskTrainingArguments
-from baselines.common.run import TrainingData, TrainingRun
-from baselines.data import DataSelection
 
 
 @dataclass
@@ -65,5 +64,5 @@ class SFTRun(TrainingRun[SFTBaselineConfig]):
 
 
 def train_sft(config: SFTBaselineConfig) -> Any:
-    """Run SFT; returns a :class:`~baselines.common.run.TrainingResult`."""
+    """Run SFT; returns a :class:`~act_bench_baselines.common.run.TrainingResult`."""
     return SFTRun(config).run()

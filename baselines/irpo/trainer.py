@@ -34,6 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.data import DataSelection, PreferencePair, append_jsonl, read_jsonl
+from act_bench_baselines.common.generation import generate_in_chunks
+from act_bench_baselines.common.model import ModelSource, load_policy
+from act_bench_baselines.common.run import RECORD_FILE, TrainingData, TrainingRun, console
+from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
 
 from act_bench.backends import BackendOptions, Generation, SamplingParams
@@ -44,12 +50,6 @@ from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import write_json_atomic
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
-from baselines.common.config import PreferenceArguments, TaskTrainingArguments
-from baselines.common.generation import generate_in_chunks
-from baselines.common.model import ModelSource, load_policy
-from baselines.common.run import RECORD_FILE, TrainingData, TrainingRun, console
-from baselines.common.trainer import PreferenceTrainer
-from baselines.data import DataSelection, PreferencePair, append_jsonl, read_jsonl
 
 LABEL_TARGETS = ("goal", "response")
 ITERATION_FILE = "iteration.json"
@@ -509,5 +509,5 @@ def _copy_model(source: Path, target: Path) -> None:
 
 
 def train_irpo(config: IRPOConfig) -> Any:
-    """Run IRPO; returns a :class:`~baselines.common.run.TrainingResult`."""
+    """Run IRPO; returns a :class:`~act_bench_baselines.common.run.TrainingResult`."""
     return IRPORun(config).run()

@@ -2,7 +2,7 @@
 
 The paper's data-efficient settings (§4.2; Tables 1-3) train on 50, 100 or 250
 conversations sampled from a task's training split, every turn of which becomes an
-example. :func:`select_data` draws them with a seed, plus a held-out validation sample
+example (AmbigSQL's t2 included, :class:`TrainingConversations`). :func:`select_data` draws them with a seed, plus a held-out validation sample
 for checkpoint selection (App. J.2): from the validation split, or, when training and
 validation name the same split, from the conversations not drawn for training, so the
 two never share a conversation.
@@ -20,7 +20,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from act_bench.backends.hf import plain_transcript
 from act_bench.data import resolve_data_dir
@@ -29,6 +29,23 @@ from act_bench.task import Task
 from act_bench.types import Conversation, Message, Prompt, TurnState
 
 ALL = -1
+
+
+@runtime_checkable
+class TrainingConversations(Protocol):
+    """A task some of whose turn states evaluation does not score on their own but training
+    must see: AmbigSQL's t2, the clear request after the clarification exchange, whose
+    target is the SQL that Tables 3 / A9 measure after clarifying (App. C.1). Evaluation
+    reads ``Task.load`` (t1 only, App. D); training reads ``load_training`` (every turn)."""
+
+    def load_training(self, split: str, data_dir: Path | None) -> list[Conversation]: ...
+
+
+def training_conversations(task: Task, split: str, data_dir: Path | None) -> list[Conversation]:
+    """Every turn state of a split's conversations that a trainer learns from."""
+    if isinstance(task, TrainingConversations):
+        return task.load_training(split, data_dir)
+    return task.load(split, data_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +105,7 @@ def select_data(
     ``validation_conversations`` is a count, ``-1`` for all available, or 0 for none.
     """
     root = resolve_data_dir(data_dir)
-    pool = task.load(train_split, root)
+    pool = training_conversations(task, train_split, root)
     train = _sample(
         pool, conversations, random.Random(f"train:{seed}"), train_split, "--conversations"
     )
@@ -99,7 +116,7 @@ def select_data(
             chosen = set(train.conversation_ids)
             candidates = [c for c in pool if c.id not in chosen]
         else:
-            candidates = task.load(validation_split, root)
+            candidates = training_conversations(task, validation_split, root)
         count = len(candidates) if validation_conversations == ALL else validation_conversations
         validation = _sample(
             candidates,

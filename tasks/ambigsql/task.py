@@ -11,7 +11,8 @@ What is evaluated: the first turn state of every conversation, i.e. each clear r
 counts them, so the gold actions are balanced by construction (App. D). The ambiguous
 conversation's second state (the clear request after the clarification exchange) is not
 evaluated on its own: the trajectory simulated from t1 reaches it. It is kept in the files
-for training and for the recovery analysis (``load_conversations(include_followups=True)``).
+for training (``load_training``, which the trainers read) and for the recovery analysis
+(``load_conversations(include_followups=True)``).
 
 Scores (App. D, x100): ``action_accuracy`` and ``action_macro_f1`` of the first response;
 ``execution_match``, whether the trajectory's final SQL returns the gold query's result;
@@ -92,6 +93,11 @@ class AmbigSQLTask:
     def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
         """The turn states evaluated: each conversation's first (module docstring)."""
         return self.load_conversations(split, data_dir).conversations
+
+    def load_training(self, split: str, data_dir: Path | None) -> list[Conversation]:
+        """Every turn state, t2 included: the trainers learn the SQL written after the
+        user's clarification (App. C.1), which evaluation reaches through t1's trajectory."""
+        return self.load_conversations(split, data_dir, include_followups=True).conversations
 
     def skipped(self, split: str, data_dir: Path | None) -> dict[str, int]:
         """Turn states left out of the split, by reason (``missing_database``)."""

@@ -46,6 +46,8 @@ class EvaluationProtocol:
     - ``credits_unanswered``: whether a trajectory that never answered is scored on its
       last utterance (the authors' code has no such trajectory: it always takes the last
       response as the answer) or gets 0.
+    - ``tolerance_inclusive``: whether a score equal to ε clears it: Alg. 2 line 13 reads
+      H > ε; the authors' code counts H >= ε as good (``F1 < 0.9`` is their bad case).
     """
 
     name: str
@@ -56,6 +58,11 @@ class EvaluationProtocol:
     max_turns: int | None
     last_turn_is_final: bool
     credits_unanswered: bool
+    tolerance_inclusive: bool = False
+
+    def clears_tolerance(self, score: float, tolerance: float) -> bool:
+        """Whether H clears ε under this protocol (the trainers' correct / winning check)."""
+        return score >= tolerance if self.tolerance_inclusive else score > tolerance
 
     def new_tokens(self, requested: int | None, defaults: TaskDefaults) -> int:
         """Tokens per policy turn: the flag if given, else the protocol's budget or the
@@ -117,6 +124,7 @@ ACT_PAPER = EvaluationProtocol(
     max_turns=2,
     last_turn_is_final=True,
     credits_unanswered=True,
+    tolerance_inclusive=True,
 )
 ACT_BENCH = EvaluationProtocol(
     name="act-bench",

@@ -198,3 +198,11 @@ def test_act_paper_cuts_the_simulated_users_reply_to_its_first_line_too():
         rules=rules,
     )
     assert trajectory.turns[1].text == "2019"
+
+
+def test_tolerance_is_exclusive_under_act_bench_and_inclusive_under_act_paper() -> None:
+    """Alg. 2 line 13 reads H > ε; the authors' code counts F1 >= 0.9 as good."""
+    from act_bench.protocols import ACT_BENCH, ACT_PAPER
+
+    assert not ACT_BENCH.clears_tolerance(0.9, 0.9) and ACT_BENCH.clears_tolerance(0.91, 0.9)
+    assert ACT_PAPER.clears_tolerance(0.9, 0.9) and not ACT_PAPER.clears_tolerance(0.89, 0.9)

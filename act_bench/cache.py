@@ -34,21 +34,11 @@ from typing import Any
 
 from act_bench.backends.base import BackendOptions, Generation, SamplingParams
 from act_bench.errors import ConfigError
+from act_bench.paths import cache_root
 from act_bench.types import Message
 
-CACHE_ENV = "ACT_BENCH_CACHE"
 CACHE_FILE = "responses.sqlite"
 SCHEMA_VERSION = 1  # part of every key: a change of what is stored starts a fresh namespace
-
-
-def cache_root() -> Path:
-    """Where act-bench caches things: ``$ACT_BENCH_CACHE``, else the user cache directory."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("act-bench"))
 
 
 def default_directory() -> Path:

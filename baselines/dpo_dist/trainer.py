@@ -334,7 +334,7 @@ class DPODistRun(TrainingRun[DPODistConfig]):
     def _cache_dir(self) -> Path:
         if self.config.pairs_cache:
             return Path(self.config.pairs_cache)
-        from act_bench.backends.smollm2 import cache_root
+        from act_bench.paths import cache_root
 
         return cache_root() / "pairs"
 

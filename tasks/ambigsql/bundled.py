@@ -17,17 +17,10 @@ from pathlib import Path
 
 from act_bench_tasks.ambigsql.spider import materialize_databases
 
+from act_bench.paths import cache_root
+
 SAMPLE_DIR = Path(__file__).parent / "sample"
 SAMPLE_SPIDER_DIR = SAMPLE_DIR / "spider"
-
-
-def cache_root() -> Path:
-    override = os.environ.get("ACT_BENCH_CACHE")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("act-bench"))
 
 
 def _content_key(folder: Path) -> str:

@@ -21,15 +21,14 @@ act-bench's bundled sample and test fixtures, written as SQL text, become databa
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from act_bench.errors import DataError
+from act_bench.files import atomic_path
 
 TABLES_FILE = "tables.json"
 DEV_FILE = "dev.json"
@@ -259,23 +258,15 @@ def materialize_databases(spider_dir: Path, db_ids: Sequence[str] | None = None)
 
 def write_database(script: str, target: Path) -> None:
     """Execute a SQL script into a new SQLite file at ``target`` (atomically)."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-    )
-    os.close(descriptor)
     try:
-        connection = sqlite3.connect(temporary)
-        try:
-            # A private temporary file: no journal, no syncing until it is complete.
-            connection.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-            connection.executescript(script)
-            connection.commit()
-        finally:
-            connection.close()
-        os.replace(temporary, target)
+        with atomic_path(target) as temporary:
+            connection = sqlite3.connect(temporary)
+            try:
+                # A private temporary file: no journal, no syncing until it is complete.
+                connection.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+                connection.executescript(script)
+                connection.commit()
+            finally:
+                connection.close()
     except sqlite3.Error as error:
-        Path(temporary).unlink(missing_ok=True)
         raise DataError(f"invalid database script: {error}", file=str(target)) from error
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -20,9 +20,7 @@ evaluation skips them and reports how many (``AmbigSQLTask.skipped``).
 from __future__ import annotations
 
 import json
-import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +45,7 @@ from act_bench_tasks.ambigsql.sql_shape import QueryShape, UnparsableQuery, anal
 from act_bench import __version__
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.errors import ConfigError, DataError
+from act_bench.files import write_atomic, write_json_atomic
 from act_bench.progress import progress_bar
 
 SPLITS = ("train", "validation", "test")
@@ -193,7 +192,7 @@ def build_ambigsql(
     files = [_write_split(out_dir / f"{o.name}.jsonl", o.pairs) for o in outcomes]
     files.append(_write_rejects(out_dir / REJECTS_FILE, outcomes))
     stats = build_stats(outcomes, layout, _build_settings(config, layout, generator, started))
-    files.append(_write_json(out_dir / STATS_FILE, stats))
+    files.append(write_json_atomic(out_dir / STATS_FILE, stats))
     return BuildResult(out_dir, tuple(files), stats)
 
 
@@ -336,22 +335,6 @@ def _write_rejects(path: Path, outcomes: Sequence[SplitOutcome]) -> Path:
     return _write_lines(path, lines)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> Path:
-    return _write_lines(path, [json.dumps(data, indent=2)])
-
-
 def _write_lines(path: Path, lines: Iterable[str]) -> Path:
     """Write atomically: a reader sees the old file or the whole new one."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            for line in lines:
-                handle.write(line + "\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, "".join(line + "\n" for line in lines))

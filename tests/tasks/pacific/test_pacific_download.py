@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import urllib.error
+import urllib.request
 
 import pytest
 from act_bench_tasks.pacific import download, task
@@ -37,7 +38,7 @@ def fake_files(monkeypatch):
         requested.append(url)
         return io.BytesIO(contents[url.rsplit("/", 1)[-1]])
 
-    monkeypatch.setattr(download.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     return contents, requested
 
 
@@ -64,7 +65,7 @@ def test_network_failure_is_a_data_error(tmp_path, monkeypatch):
     def urlopen(url, timeout):
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(download.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     with pytest.raises(DataError, match="could not download") as caught:
         download.download(tmp_path, ("validation",))
     assert download.file_url("validation") in str(caught.value)
@@ -77,13 +78,13 @@ def test_http_error_names_the_status(tmp_path, monkeypatch):
     def urlopen(url, timeout):
         raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
 
-    monkeypatch.setattr(download.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     with pytest.raises(DataError, match="HTTP Error 404: Not Found"):
         download.download(tmp_path, ("train",))
 
 
 def test_wrong_content_is_rejected_and_not_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(download.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"[]"))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"[]"))
     with pytest.raises(DataError, match="does not match the official file"):
         download.download(tmp_path, ("validation",))
     assert list((tmp_path / "pacific").iterdir()) == []

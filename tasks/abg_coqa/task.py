@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -12,9 +11,9 @@ from act_bench_tasks.abg_coqa import download as official
 from act_bench_tasks.abg_coqa.loader import load_conversations
 from act_bench_tasks.abg_coqa.prompt import render_messages
 
-from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.similarity import SentenceEmbedder, get_embedder
+from act_bench.splits import check_split, missing_download
 from act_bench.task import TaskDefaults
 from act_bench.types import (
     Action,
@@ -73,14 +72,14 @@ class AbgCoqaTask:
 
     def data_files(self, split: str, data_dir: Path | None) -> Path:
         """The file a split is read from; ``data_dir is None`` means the bundled sample."""
-        self._check_split(split)
+        check_split(self.name, split, self.splits)
         folder = SAMPLE_DIR if data_dir is None else Path(data_dir) / official.DATA_FOLDER
         return folder / official.FILE_NAMES[split]
 
     def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
         path = self.data_files(split, data_dir)
         if not path.is_file():
-            raise self._missing(split, path, data_dir)
+            raise missing_download(self.name, path, SPLIT_DESCRIPTIONS[split], data_dir)
         return load_conversations(path)
 
     def render_messages(self, prompt: Prompt) -> list[Message]:
@@ -130,28 +129,6 @@ class AbgCoqaTask:
     def _score(self, text: str, reference: str) -> float:
         return max(0.0, self.embedder.similarity(text, reference))
 
-    def _check_split(self, split: str) -> None:
-        if split not in self.splits:
-            close = difflib.get_close_matches(split, self.splits, n=1)
-            raise ConfigError(
-                f"unknown split {split!r} for task {self.name}; known: {', '.join(self.splits)}",
-                hint=f"did you mean {close[0]!r}?" if close else None,
-            )
-
-    def _missing(self, split: str, path: Path, data_dir: Path | None) -> DataError:
-        what = f"{path.name} ({SPLIT_DESCRIPTIONS[split]})"
-        if data_dir is None:
-            return DataError(
-                f"the bundled sample has only the validation split, not {what}",
-                file=str(path),
-                hint=f"download the official files and pass --data-dir DIR: "
-                f"act-bench data download {self.name} --data-dir DIR",
-            )
-        return DataError(
-            f"{what} not found; download it first",
-            file=str(path),
-            hint=f"act-bench data download {self.name} --data-dir {data_dir}",
-        )
 
 
 def _gold_texts(turn_states: Iterable[TurnState]) -> list[str]:

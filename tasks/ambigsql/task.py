@@ -23,7 +23,6 @@ ambiguous request says whether the policy got it right without asking.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from act_bench_tasks.ambigsql.sql_extract import extract_sql
 from act_bench.errors import ConfigError, DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.execution import ExecutionMatcher
+from act_bench.splits import check_split
 from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 
@@ -81,7 +81,7 @@ class AmbigSQLTask:
     def load_conversations(
         self, split: str, data_dir: Path | None, *, include_followups: bool = False
     ) -> LoadedSplit:
-        self._check_split(split)
+        check_split(self.name, split, self.splits)
         path = self.data_folder(data_dir) / SPLIT_FILES[split]
         if not path.is_file():
             raise self._missing(path, data_dir)
@@ -168,14 +168,6 @@ class AmbigSQLTask:
         return written + list(build_ambigsql(config).files)
 
     # --- errors ----------------------------------------------------------------------
-
-    def _check_split(self, split: str) -> None:
-        if split not in self.splits:
-            close = difflib.get_close_matches(split, self.splits, n=1)
-            raise ConfigError(
-                f"unknown split {split!r} for task {self.name}; known: {', '.join(self.splits)}",
-                hint=f"did you mean {close[0]!r}?" if close else None,
-            )
 
     def _missing(self, path: Path, data_dir: Path | None) -> DataError:
         if data_dir is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,10 @@ from act_bench_tasks.pacific import download as official
 from act_bench_tasks.pacific.loader import load_conversations
 from act_bench_tasks.pacific.prompt import render_messages
 
-from act_bench.errors import ConfigError, DataError
+from act_bench.errors import ConfigError
 from act_bench.metrics import drop_f1, standard_metrics
 from act_bench.metrics.drop import DROP_MODES
+from act_bench.splits import check_split, missing_download
 from act_bench.task import TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 
@@ -63,14 +63,14 @@ class PacificTask:
 
     def data_files(self, split: str, data_dir: Path | None) -> Path:
         """The file a split is read from; ``data_dir is None`` means the bundled sample."""
-        self._check_split(split)
+        check_split(self.name, split, self.splits)
         folder = SAMPLE_DIR if data_dir is None else Path(data_dir) / self.name
         return folder / official.FILE_NAMES[split]
 
     def load(self, split: str, data_dir: Path | None) -> list[Conversation]:
         path = self.data_files(split, data_dir)
         if not path.is_file():
-            raise self._missing(split, path, data_dir)
+            raise missing_download(self.name, path, SPLIT_DESCRIPTIONS[split], data_dir)
         return load_conversations(path)
 
     def render_messages(self, prompt: Prompt) -> list[Message]:
@@ -134,25 +134,3 @@ class PacificTask:
     def download(self, data_dir: Path) -> list[Path]:
         return official.download(Path(data_dir))
 
-    def _check_split(self, split: str) -> None:
-        if split not in self.splits:
-            close = difflib.get_close_matches(split, self.splits, n=1)
-            raise ConfigError(
-                f"unknown split {split!r} for task {self.name}; known: {', '.join(self.splits)}",
-                hint=f"did you mean {close[0]!r}?" if close else None,
-            )
-
-    def _missing(self, split: str, path: Path, data_dir: Path | None) -> DataError:
-        what = f"{path.name} ({SPLIT_DESCRIPTIONS[split]})"
-        if data_dir is None:
-            return DataError(
-                f"the bundled sample has only the validation split, not {what}",
-                file=str(path),
-                hint=f"download the official files and pass --data-dir DIR: "
-                f"act-bench data download {self.name} --data-dir DIR",
-            )
-        return DataError(
-            f"{what} not found; download it first",
-            file=str(path),
-            hint=f"act-bench data download {self.name} --data-dir {data_dir}",
-        )

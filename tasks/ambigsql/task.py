@@ -32,7 +32,7 @@ from act_bench_tasks.ambigsql.dataset import LoadedSplit, built_from, load_split
 from act_bench_tasks.ambigsql.prompt import render_messages
 from act_bench_tasks.ambigsql.sql_extract import extract_sql
 
-from act_bench.errors import ConfigError, DataError
+from act_bench.errors import DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.execution import ExecutionMatcher
 from act_bench.splits import check_split

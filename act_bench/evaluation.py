@@ -343,7 +343,7 @@ def _evaluate(
 
     provenance = _provenance(config, task, source, identity, len(episodes))
     provenance["prompting"] = {"style": config.prompt_style, "shots": shots.to_json()}
-    provenance["skipped"] = _skipped(task, config.split, data_dir)
+    provenance["skipped"] = dict(task.skipped(config.split, data_dir))
     if prompts:
         provenance["prompts"] = prompts
     provenance["trials"] = _trials_note(config, seeds)
@@ -435,24 +435,11 @@ def _retry_backend_errors(
     return [record for record in done if record.key not in failed], len(failed)
 
 
-def _skipped(task: Task, split: str, data_dir: Path | None) -> dict[str, int]:
-    """Items a task flagged and left out of the split, by reason (e.g. a missing database).
-
-    Tasks that skip items implement ``skipped(split, data_dir) -> dict[str, int]``.
-    """
-    report = getattr(task, "skipped", None)
-    return dict(report(split, data_dir)) if callable(report) else {}
-
-
 def _prepare_scoring(task: Task, episodes: Sequence[Episode]) -> None:
-    """Let a task batch its scoring work before the loop scores items one at a time.
-
-    Tasks that can (Abg-CoQA embeds every gold text in batches) implement
-    ``prepare_scoring(turn_states, texts=())``.
-    """
-    prepare = getattr(task, "prepare_scoring", None)
-    if callable(prepare) and episodes:
-        prepare(list({id(e.turn_state): e.turn_state for e in episodes}.values()))
+    """Let a task batch its scoring work before the loop scores items one at a time
+    (:meth:`Task.prepare_scoring`; Abg-CoQA embeds every gold text in batches)."""
+    if episodes:
+        task.prepare_scoring(list({id(e.turn_state): e.turn_state for e in episodes}.values()))
 
 
 def _styled_prompt(

@@ -148,9 +148,8 @@ def score_predictions(
             )
         episodes.append(Episode(state, prediction.goal_index))
 
-    prepare = getattr(task, "prepare_scoring", None)  # batch the scoring work, as eval does
-    if callable(prepare) and episodes:
-        prepare([e.turn_state for e in episodes], [p.text for p in predictions])
+    if episodes:  # batch the scoring work, as eval does
+        task.prepare_scoring([e.turn_state for e in episodes], [p.text for p in predictions])
     classifier = load_classifier(action_classifier, task=task, seed=seed)
     actions = classifier.classify(
         [

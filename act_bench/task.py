@@ -1,21 +1,30 @@
 """The task plug-in point: what a task supplies to the episode loop, and the task registry.
 
-Tasks live in the top-level ``tasks/`` package (or any installed package) and are found
-through the ``act_bench.tasks`` entry-point group, so the core never imports one by name.
+Tasks live in the ``tasks/`` folder (installed as ``act_bench_tasks``) or any installed
+package and are found through the ``act_bench.tasks`` entry-point group, so the core never
+imports one by name. A task is an object implementing :class:`Task`, usually a subclass of
+:class:`TaskBase` (the optional hooks' defaults); its commands, if it has any, come
+through the ``act_bench.commands`` group (:mod:`act_bench.cli.plugins`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from act_bench.errors import ConfigError
 from act_bench.registry import Registry
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
+
+if TYPE_CHECKING:
+    from act_bench.backends import Backend
+    from act_bench.classifiers.llm import ClassifierExample
+    from act_bench.simulators.base import UserSimulator
+    from act_bench.simulators.llm import SimulatorExamples
 
 ENTRY_POINT_GROUP = "act_bench.tasks"
 
@@ -37,12 +46,20 @@ class TaskDefaults:
 
 @runtime_checkable
 class Task(Protocol):
-    """A conversational task: data, the policy prompt, the heuristic H and the metrics."""
+    """A conversational task: data, the policy prompt, the heuristic H and the metrics.
+
+    The whole contract the core relies on. Its metadata are plain data, read without
+    running anything: the leaderboard, submission checks and ``act-bench tasks`` read
+    ``metric_names`` and ``headline_metric`` through the registry (:func:`task_info`).
+    The last five methods are optional hooks: :class:`TaskBase` supplies documented
+    defaults, so a task that subclasses it implements only what it needs.
+    """
 
     name: str
     description: str
     splits: tuple[str, ...]
-    headline_metric: str
+    headline_metric: str  # one of metric_names: what the leaderboard ranks by
+    metric_names: tuple[str, ...]  # the keys of metrics(), in the order they are shown
     defaults: TaskDefaults
     metric_modes: tuple[str, ...]  # variants of the content metric (PACIFIC: "act", "pacific")
 
@@ -66,7 +83,8 @@ class Task(Protocol):
         ...
 
     def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float | None]:
-        """Aggregate metrics (x100) as App. D defines them for this task."""
+        """Aggregate metrics (x100) as App. D defines them for this task, keyed and
+        ordered as ``metric_names``."""
         ...
 
     def slice_values(self, turn_state: TurnState) -> dict[str, str]:
@@ -78,8 +96,93 @@ class Task(Protocol):
         """Fetch the official files into ``data_dir/<task>/`` (needs a network)."""
         ...
 
+    # --- optional hooks: TaskBase's defaults say what "not implemented" means ----------
+
+    def skipped(self, split: str, data_dir: Path | None) -> dict[str, int]:
+        """Items of the split left out when loading, by reason (``results.json`` ``skipped``)."""
+        ...
+
+    def prepare_scoring(self, turn_states: Sequence[TurnState], texts: Iterable[str] = ()) -> None:
+        """Batch the scoring work for ``turn_states`` (and responses ``texts``) before the
+        loop scores items one at a time."""
+        ...
+
+    def classifier_examples(self) -> Sequence[ClassifierExample]:
+        """In-context examples of the few-shot action classifier (App. G)."""
+        ...
+
+    def simulator_examples(self) -> SimulatorExamples | None:
+        """In-context examples of the two-step LLM user simulator (App. H)."""
+        ...
+
+    def model_simulator(
+        self, backend: Backend, *, spec: str, seed: int, temperature: float = 0.0
+    ) -> UserSimulator | None:
+        """A task-specific user simulator on ``backend`` (AmbigSQL conditions U on the
+        target SQL, App. H), or None for the generic one."""
+        ...
+
+
+class TaskBase:
+    """The defaults of the Task protocol's optional hooks; tasks subclass it.
+
+    Each default is what the core does for a task that has nothing to add, so overriding
+    a hook changes only that task's behaviour.
+    """
+
+    def skipped(self, split: str, data_dir: Path | None) -> dict[str, int]:
+        """Default: the task leaves no item out (``skipped`` is ``{}`` in results.json)."""
+        return {}
+
+    def prepare_scoring(self, turn_states: Sequence[TurnState], texts: Iterable[str] = ()) -> None:
+        """Default: nothing to prepare; items are scored one at a time."""
+        return None
+
+    def classifier_examples(self) -> Sequence[ClassifierExample]:
+        """Default: none, so the classifier uses act-bench's generic examples."""
+        return ()
+
+    def simulator_examples(self) -> SimulatorExamples | None:
+        """Default: None, so the simulator uses act-bench's generic examples."""
+        return None
+
+    def model_simulator(
+        self, backend: Backend, *, spec: str, seed: int, temperature: float = 0.0
+    ) -> UserSimulator | None:
+        """Default: None, so a model spec gets the generic two-step LLM simulator
+        (:class:`act_bench.simulators.llm.LLMSimulator`) with :meth:`simulator_examples`."""
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """What is known about a task without running it: for listings, the leaderboard and
+    submission checks, which never import a task by name."""
+
+    name: str
+    description: str
+    splits: tuple[str, ...]
+    headline_metric: str
+    metric_names: tuple[str, ...]
+    metric_modes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, task: Task) -> TaskInfo:
+        return cls(
+            name=task.name,
+            description=task.description,
+            splits=tuple(task.splits),
+            headline_metric=task.headline_metric,
+            metric_names=tuple(task.metric_names),
+            metric_modes=tuple(task.metric_modes),
+        )
+
 
 TASKS: Registry[Task] = Registry("task")
+_PROTOCOL_MEMBERS = (
+    *Task.__annotations__,
+    *(name for name, value in vars(Task).items() if callable(value) and not name.startswith("_")),
+)
 
 
 @functools.cache
@@ -93,8 +196,23 @@ def get_task(name: str) -> Task:
     _discover()
     task = TASKS.get(name)
     if not isinstance(task, Task):
-        raise ConfigError(f"task {name!r} does not implement the Task protocol")
+        missing = [member for member in _PROTOCOL_MEMBERS if not hasattr(task, member)]
+        raise ConfigError(
+            f"task {name!r} does not implement the Task protocol"
+            + (f" (missing: {', '.join(missing)})" if missing else ""),
+            hint="subclass act_bench.task.TaskBase for the optional hooks' defaults",
+        )
+    if task.headline_metric not in task.metric_names:
+        raise ConfigError(
+            f"task {name!r}: headline_metric {task.headline_metric!r} is not one of its "
+            f"metric_names ({', '.join(task.metric_names)})"
+        )
     return task
+
+
+def task_info(name: str) -> TaskInfo:
+    """A registered task's metadata (:class:`TaskInfo`)."""
+    return TaskInfo.of(get_task(name))
 
 
 def task_names() -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ClassificationInput
 from act_bench.classifiers.heuristic import HeuristicClassifier
+from act_bench.task import Task
 from act_bench.types import Action, Message, Prompt, Role
 
 _LOGGER = logging.getLogger(__name__)
@@ -147,14 +148,10 @@ class LLMClassifier:
         return self._heuristic.classify([item])[0]
 
 
-def examples_for(task: object | None) -> tuple[ClassifierExample, ...]:
-    """The task's own examples when it supplies ``classifier_examples()``, else generic ones."""
-    supply = getattr(task, "classifier_examples", None)
-    if callable(supply):
-        examples = tuple(supply())
-        if examples:
-            return examples
-    return GENERIC_EXAMPLES
+def examples_for(task: Task | None) -> tuple[ClassifierExample, ...]:
+    """The task's own examples (:meth:`Task.classifier_examples`), else generic ones."""
+    examples = () if task is None else tuple(task.classifier_examples())
+    return examples or GENERIC_EXAMPLES
 
 
 def _prompt(grounding: str, *turns: str) -> Prompt:

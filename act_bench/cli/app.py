@@ -1,6 +1,9 @@
-"""The typer application and its command groups; commands register in sibling modules."""
+"""The typer application and its command groups; commands register in sibling modules, and
+plug-ins add theirs through the ``act_bench.commands`` entry points (:mod:`.plugins`)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import typer
 
@@ -23,3 +26,24 @@ train_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(train_app, name="train")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandGroups:
+    """The groups a plug-in adds its commands to.
+
+    An ``act_bench.commands`` entry point names a function ``register(groups)`` that adds
+    commands with typer's decorators, e.g. ``groups.data.command("build-mytask")(build)``,
+    so the core never names a task's or a trainer's commands.
+    """
+
+    root: typer.Typer
+    data: typer.Typer
+    analyze: typer.Typer
+    train: typer.Typer
+    leaderboard: typer.Typer
+
+
+GROUPS = CommandGroups(
+    root=app, data=data_app, analyze=analyze_app, train=train_app, leaderboard=leaderboard_app
+)

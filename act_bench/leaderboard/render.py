@@ -20,7 +20,7 @@ from rich.table import Table
 from act_bench.errors import ConfigError
 from act_bench.leaderboard.store import Row
 from act_bench.leaderboard.uncertainty import TIED_MARK, headline_text, tied_with_best
-from act_bench.task import get_task
+from act_bench.task import task_info
 
 EXPORT_FORMATS = ("md", "csv", "html")
 
@@ -50,8 +50,8 @@ def _metric_order(task: str, rows: Sequence[Row]) -> tuple[str, tuple[str, ...],
     """(headline, every metric in order, the task's own metrics)."""
     names = {name for row in rows for name in row.metrics}
     try:
-        known = get_task(task)
-        order = [name for name in known.metrics([]) if name in names]
+        known = task_info(task)
+        order = [name for name in known.metric_names if name in names]
         headline = known.headline_metric
     except ConfigError:  # a task not installed here: keep its stored metrics as they are
         order, headline = [], ""

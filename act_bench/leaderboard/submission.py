@@ -10,7 +10,7 @@ from typing import Any
 from act_bench.errors import DataError
 from act_bench.results import SAMPLES_FILE, load_results, read_samples, regular_file
 from act_bench.results_schema import RunResults
-from act_bench.task import get_task
+from act_bench.task import task_info
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +52,9 @@ def _fail(message: str, path: Path, field: str | None = None, hint: str | None =
 
 
 def _check_metrics(path: Path, task_name: str, metrics: dict[str, float | None]) -> None:
-    """Every metric the task reports is present (types and ranges are the schema's)."""
-    expected = set(get_task(task_name).metrics([]))
+    """Every metric the task declares (``Task.metric_names``) is present (types and ranges
+    are the schema's)."""
+    expected = set(task_info(task_name).metric_names)
     missing = sorted(expected - set(metrics))
     if missing:
         raise _fail(f"metrics missing for task {task_name}: {', '.join(missing)}", path, "metrics")

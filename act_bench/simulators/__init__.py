@@ -13,6 +13,7 @@ from act_bench.errors import ConfigError
 from act_bench.simulators.base import SimulationRequest, UserSimulator
 from act_bench.simulators.gold import GoldSimulator
 from act_bench.specs import Spec
+from act_bench.task import Task
 
 __all__ = [
     "GoldSimulator",
@@ -27,7 +28,7 @@ BUILTIN_SIMULATORS = ("gold",)
 def load_simulator(
     spec: str,
     *,
-    task: object | None,
+    task: Task | None,
     backend_options: BackendOptions | None = None,
     seed: int = 0,
     temperature: float = 0.0,
@@ -35,9 +36,9 @@ def load_simulator(
 ) -> UserSimulator:
     """The simulator a spec names: ``gold`` or a backend spec (two-step prompting, App. H).
 
-    ``task`` supplies in-context examples through ``simulator_examples()`` when it has that
-    method; a task whose users are simulated differently (AmbigSQL conditions U on the
-    target SQL, App. H) supplies ``model_simulator(backend, spec=, seed=)`` instead.
+    ``task`` supplies in-context examples through :meth:`Task.simulator_examples`; a task
+    whose users are simulated differently (AmbigSQL conditions U on the target SQL, App. H)
+    returns its own simulator from :meth:`Task.model_simulator` instead.
     ``seed`` and ``temperature`` reach the backend's sampling parameters (evaluation
     passes the policy's ``--temperature``, so with trials a model simulator samples too,
     each trial with its own seed). ``backend``, when given, is the
@@ -53,9 +54,12 @@ def load_simulator(
         from act_bench.simulators.llm import LLMSimulator, examples_for
 
         backend = backend or shared_backend(parsed, backend_options)
-        task_simulator = getattr(task, "model_simulator", None)
-        if callable(task_simulator):
-            return task_simulator(backend, spec=str(parsed), seed=seed, temperature=temperature)
+        if task is not None:
+            simulator = task.model_simulator(
+                backend, spec=str(parsed), seed=seed, temperature=temperature
+            )
+            if simulator is not None:
+                return simulator
         return LLMSimulator(
             backend, examples_for(task), spec=str(parsed), seed=seed, temperature=temperature
         )

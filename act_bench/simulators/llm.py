@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from act_bench.backends import Backend, SamplingParams
 from act_bench.simulators.base import SimulationRequest
+from act_bench.task import Task
 from act_bench.types import Goal, Message, Role, TurnState
 
 _LOGGER = logging.getLogger(__name__)
@@ -286,14 +287,10 @@ class LLMSimulator:
             )
 
 
-def examples_for(task: object | None) -> SimulatorExamples:
-    """The task's own examples when it supplies ``simulator_examples()``, else generic ones."""
-    supply = getattr(task, "simulator_examples", None)
-    if callable(supply):
-        examples = supply()
-        if examples is not None:
-            return examples
-    return GENERIC_EXAMPLES
+def examples_for(task: Task | None) -> SimulatorExamples:
+    """The task's own examples (:meth:`Task.simulator_examples`), else generic ones."""
+    examples = None if task is None else task.simulator_examples()
+    return GENERIC_EXAMPLES if examples is None else examples
 
 
 def _dialogue(*turns: str) -> tuple[Message, ...]:

@@ -14,7 +14,7 @@ from act_bench_tasks.abg_coqa.prompt import render_messages
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.similarity import SentenceEmbedder, get_embedder
 from act_bench.splits import check_split, missing_download
-from act_bench.task import TaskDefaults
+from act_bench.task import TaskBase, TaskDefaults
 from act_bench.types import (
     Action,
     Conversation,
@@ -34,7 +34,7 @@ SPLIT_DESCRIPTIONS = {
 }
 
 
-class AbgCoqaTask:
+class AbgCoqaTask(TaskBase):
     """Clarifying ambiguity in conversational QA over stories (Guo et al., 2021).
 
     Gold action CLARIFY where the item is ``ambiguous``. Each ambiguous request is evaluated
@@ -51,6 +51,12 @@ class AbgCoqaTask:
     description = "Abg-CoQA: ambiguous conversational QA over stories, SBERT similarity (§4.1.2)"
     splits = tuple(official.FILE_NAMES)
     headline_metric = "trajectory_similarity"
+    metric_names = (
+        "action_accuracy",
+        "action_macro_f1",
+        "turn_similarity",
+        "trajectory_similarity",
+    )
     # Answers are short spans of the story; ε = 0.5 because a clarifying question scored
     # against an answer already reaches ~0.6 similarity, so a lower ε would reward asking
     # (with act-bench's protocol a trajectory that never answers scores 0 anyway).
@@ -128,7 +134,6 @@ class AbgCoqaTask:
 
     def _score(self, text: str, reference: str) -> float:
         return max(0.0, self.embedder.similarity(text, reference))
-
 
 
 def _gold_texts(turn_states: Iterable[TurnState]) -> list[str]:

@@ -36,7 +36,7 @@ from act_bench.errors import DataError
 from act_bench.metrics import standard_metrics
 from act_bench.metrics.execution import ExecutionMatcher
 from act_bench.splits import check_split
-from act_bench.task import TaskDefaults
+from act_bench.task import TaskBase, TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
@@ -49,13 +49,14 @@ METRIC_ORDER = (
 )
 
 
-class AmbigSQLTask:
+class AmbigSQLTask(TaskBase):
     """Ambiguous conversational text-to-SQL over Spider's databases (Chen et al., 2025)."""
 
     name = "ambigsql"
     description = "AmbigSQL: ambiguous text-to-SQL built from Spider, execution match (§4.1.3)"
     splits = tuple(SPLIT_FILES)
     headline_metric = "execution_match"
+    metric_names = METRIC_ORDER
     # 13 % of Spider dev gold SQL is longer than 64 SmolLM2 tokens: 256 leaves room for the
     # query and a code fence. Execution match is 0 or 1, so any ε in [0, 1) means "the SQL
     # returns the gold result". SQL spans lines, so no protocol keeps only a first line.
@@ -131,7 +132,7 @@ class AmbigSQLTask:
     def metrics(self, records: Sequence[EpisodeRecord]) -> dict[str, float | None]:
         standard = standard_metrics(records, "execution_match")
         standard["execution_match"] = standard.pop("trajectory_execution_match")
-        return {name: standard[name] for name in METRIC_ORDER}
+        return {name: standard[name] for name in self.metric_names}
 
     def slice_values(self, turn_state: TurnState) -> dict[str, str]:
         """``ambiguity_type``: information / population / presentation (App. C), or

@@ -14,7 +14,7 @@ from act_bench.errors import ConfigError
 from act_bench.metrics import drop_f1, standard_metrics
 from act_bench.metrics.drop import DROP_MODES
 from act_bench.splits import check_split, missing_download
-from act_bench.task import TaskDefaults
+from act_bench.task import TaskBase, TaskDefaults
 from act_bench.types import Conversation, EpisodeRecord, Goal, Message, Prompt, TurnState
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
@@ -44,7 +44,7 @@ def _as_transcript(text: str) -> str:
     return f"Assistant: {text}"
 
 
-class PacificTask:
+class PacificTask(TaskBase):
     """Proactive conversational QA over financial tables and text (Deng et al., 2022).
 
     Gold action CLARIFY where the data marks ``req_clari``; content is scored with
@@ -56,6 +56,13 @@ class PacificTask:
     description = "PACIFIC: conversational QA over financial tables and text, DROP F1 (§4.1.1)"
     splits = tuple(official.FILE_NAMES)
     headline_metric = "trajectory_drop_f1"
+    metric_names = (
+        "action_accuracy",
+        "action_macro_f1",
+        "turn_drop_f1",
+        "trajectory_drop_f1",
+        "post_clarify_drop_f1",
+    )
     # ε = 0.9: the ACT authors' PACIFIC condition checker marks a trajectory bad below it
     # (google-research learning_to_clarify/act/src/act/metrics/pacific_metrics.py).
     defaults = TaskDefaults(max_new_tokens=64, act_tolerance=0.9)
@@ -133,4 +140,3 @@ class PacificTask:
 
     def download(self, data_dir: Path) -> list[Path]:
         return official.download(Path(data_dir))
-

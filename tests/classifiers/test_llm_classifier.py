@@ -15,6 +15,7 @@ from act_bench.classifiers.llm import (
     examples_for,
     parse_verdict,
 )
+from act_bench.task import TaskBase
 from act_bench.types import Action, Message, Prompt, Role
 
 
@@ -127,12 +128,12 @@ def test_empty_batch_makes_no_call() -> None:
 
 
 def test_examples_come_from_the_task_when_it_supplies_them() -> None:
-    class TaskWithExamples:
+    class TaskWithExamples(TaskBase):
         def classifier_examples(self):
             return EXAMPLES
 
     assert examples_for(TaskWithExamples()) == tuple(EXAMPLES)
-    assert examples_for(object()) == GENERIC_EXAMPLES
+    assert examples_for(TaskBase()) == GENERIC_EXAMPLES  # the default hook supplies none
     assert examples_for(None) == GENERIC_EXAMPLES
     assert len(GENERIC_EXAMPLES) == 10
     assert {e.action for e in GENERIC_EXAMPLES} == {Action.CLARIFY, Action.ANSWER}

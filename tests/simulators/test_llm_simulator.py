@@ -15,6 +15,7 @@ from act_bench.simulators.llm import (
     clean_summary,
     examples_for,
 )
+from act_bench.task import TaskBase
 from act_bench.types import Action, Goal, Message, Prompt, Role, TurnState
 
 
@@ -198,11 +199,12 @@ def test_clean_summary_and_reply() -> None:
 
 
 def test_examples_from_the_task_or_generic() -> None:
-    class TaskWithExamples:
+    class TaskWithExamples(TaskBase):
         def simulator_examples(self):
             return EXAMPLES
 
     assert examples_for(TaskWithExamples()) is EXAMPLES
+    assert examples_for(TaskBase()) is GENERIC_EXAMPLES  # the default hook supplies none
     assert examples_for(None) is GENERIC_EXAMPLES
     assert len(GENERIC_EXAMPLES.intent) == 3 and len(GENERIC_EXAMPLES.reply) == 3
     assert all(e.summary.startswith("The user wants to know:") for e in GENERIC_EXAMPLES.intent)

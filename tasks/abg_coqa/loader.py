@@ -23,7 +23,6 @@ when the id is missing) and the field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +30,8 @@ from typing import Any
 
 from act_bench_tasks.abg_coqa.prompt import story_grounding
 
-from act_bench.errors import DataError
 from act_bench.types import Action, Conversation, Goal, Message, Prompt, Role, TurnState
+from act_bench.validation import JsonChecker, read_json_file
 
 DOWNLOAD_HINT = "act-bench data download abg-coqa --data-dir DIR"
 AMBIGUITY_LABELS = {"ambiguous": True, "non_ambiguous": False}
@@ -94,76 +93,10 @@ class AbgCoqaItem:
     second_clarification: ClarificationTurn | None = None
 
 
-class _Checker:
-    """Field access that fails with a DataError naming the file, the item and the field."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = str(path)
-
-    def error(self, message: str, record: str | None, field: str | None = None) -> DataError:
-        return DataError(message, file=self.file, record=record, field=field)
-
-    def mapping(self, value: Any, record: str, field: str | None = None) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            kind = type(value).__name__
-            raise self.error(f"expected a JSON object, got {kind}", record, field)
-        return value
-
-    def text(self, data: Mapping[str, Any], name: str, record: str, *, path: str = "") -> str:
-        """A required non-empty string; ``path`` prefixes the field name in the error."""
-        field = f"{path}{name}"
-        if name not in data:
-            raise self.error(f"missing field {field!r}", record, field)
-        value = data[name]
-        if not isinstance(value, str):
-            kind = type(value).__name__
-            raise self.error(f"field {field!r} must be a string, got {kind}", record, field)
-        if not value.strip():
-            raise self.error(f"field {field!r} is empty", record, field)
-        return value
-
-    def optional_text(
-        self, data: Mapping[str, Any], name: str, record: str, *, path: str = ""
-    ) -> str:
-        """A string field that may be absent (""), but not of another type."""
-        value = data.get(name, "")
-        if not isinstance(value, str):
-            field = f"{path}{name}"
-            kind = type(value).__name__
-            raise self.error(f"field {field!r} must be a string, got {kind}", record, field)
-        return value
-
-    def integer(self, data: Mapping[str, Any], name: str, record: str, *, path: str = "") -> int:
-        field = f"{path}{name}"
-        value = data.get(name)
-        if name not in data or isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"field {field!r} must be an integer", record, field)
-        return value
-
-    def items(self, data: Mapping[str, Any], name: str, record: str) -> list[Any]:
-        if name not in data:
-            raise self.error(f"missing field {name!r}", record, name)
-        value = data[name]
-        if not isinstance(value, list):
-            kind = type(value).__name__
-            raise self.error(f"field {name!r} must be a list, got {kind}", record, name)
-        return value
-
-
 def read_items(path: Path) -> list[AbgCoqaItem]:
     """Parse and validate an official Abg-CoQA file, in the file's order."""
-    checker = _Checker(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"invalid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-            "the file may be truncated",
-            file=str(path),
-            hint=f"download it again: {DOWNLOAD_HINT}",
-        ) from error
-    except UnicodeDecodeError as error:
-        raise DataError(f"not UTF-8 text: {error.reason}", file=str(path)) from error
+    checker = JsonChecker(path)
+    data = read_json_file(path, hint=f"download it again: {DOWNLOAD_HINT}")
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise checker.error(
             'expected a JSON object {"version": ..., "data": [items]}', None, "data"
@@ -177,7 +110,7 @@ def read_items(path: Path) -> list[AbgCoqaItem]:
     return items
 
 
-def _read_item(checker: _Checker, value: Any, index: int) -> AbgCoqaItem:
+def _read_item(checker: JsonChecker, value: Any, index: int) -> AbgCoqaItem:
     item = checker.mapping(value, f"item [{index}]")
     identifier = checker.text(item, "id", f"item [{index}]")
     record = f"item {identifier}"
@@ -214,7 +147,7 @@ def _read_item(checker: _Checker, value: Any, index: int) -> AbgCoqaItem:
     )
 
 
-def _read_turn(checker: _Checker, value: Any, record: str, path: str) -> QaTurn:
+def _read_turn(checker: JsonChecker, value: Any, record: str, path: str) -> QaTurn:
     field = path.rstrip(".")
     if value is None:
         raise checker.error(f"missing field {field!r}", record, field)
@@ -228,7 +161,7 @@ def _read_turn(checker: _Checker, value: Any, record: str, path: str) -> QaTurn:
 
 
 def _read_first_clarification(
-    checker: _Checker, item: Mapping[str, Any], record: str, ambiguous: bool
+    checker: JsonChecker, item: Mapping[str, Any], record: str, ambiguous: bool
 ) -> ClarificationTurn | None:
     """``clarification_turn``: required for an ambiguous item, ``{}`` for any other."""
     if "clarification_turn" not in item:
@@ -252,7 +185,7 @@ def _read_first_clarification(
 
 
 def _read_clarification(
-    checker: _Checker, value: Any, record: str, field: str
+    checker: JsonChecker, value: Any, record: str, field: str
 ) -> ClarificationTurn | None:
     """A clarification turn, or None for ``{}``."""
     turn = checker.mapping(value, record, field)
@@ -274,7 +207,9 @@ def _read_clarification(
     )
 
 
-def _read_interpretation(checker: _Checker, value: Any, record: str, path: str) -> Interpretation:
+def _read_interpretation(
+    checker: JsonChecker, value: Any, record: str, path: str
+) -> Interpretation:
     answer = checker.mapping(value, record, path.rstrip("."))
     alternatives = []
     for name in ALTERNATIVE_ANSWER_FIELDS:

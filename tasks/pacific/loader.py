@@ -19,7 +19,6 @@ missing) and the field.
 
 from __future__ import annotations
 
-import json
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ from act_bench_tasks.pacific.prompt import linearize_grounding
 
 from act_bench.errors import DataError
 from act_bench.types import Action, Conversation, Goal, Message, Prompt, Role, TurnState
+from act_bench.validation import JsonChecker, is_kind, read_json_file
 
 DOWNLOAD_HINT = "act-bench data download pacific --data-dir DIR"
 
@@ -77,64 +77,10 @@ class PacificConversation:
         return all(question.label is not None for question in self.questions)
 
 
-class _Checker:
-    """Field access that fails with a DataError naming the file, the record and the field."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = str(path)
-
-    def error(self, message: str, record: str | None, field: str | None = None) -> DataError:
-        return DataError(message, file=self.file, record=record, field=field)
-
-    def field(
-        self, data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], record: str
-    ) -> Any:
-        if name not in data:
-            raise self.error(f"missing field {name!r}", record, name)
-        value = data[name]
-        if not _is_instance(value, kind):
-            raise self.error(
-                f"field {name!r} must be {_kind_name(kind)}, got {type(value).__name__}",
-                record,
-                name,
-            )
-        return value
-
-    def mapping(self, value: Any, record: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.error(f"expected a JSON object, got {type(value).__name__}", record)
-        return value
-
-
-def _is_instance(value: Any, kind: type | tuple[type, ...]) -> bool:
-    """isinstance, except that a JSON boolean is not a number."""
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) and bool not in kinds:
-        return False
-    return isinstance(value, kinds)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", bool: "a boolean", list: "a list"}
-    names |= {dict: "an object", numbers.Real: "a number"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def read_conversations(path: Path) -> list[PacificConversation]:
     """Parse and validate an official PACIFIC file; works for labeled and unlabeled splits."""
-    checker = _Checker(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"invalid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-            "the file may be truncated",
-            file=str(path),
-            hint=f"download it again: {DOWNLOAD_HINT}",
-        ) from error
-    except UnicodeDecodeError as error:
-        raise DataError(f"not UTF-8 text: {error.reason}", file=str(path)) from error
+    checker = JsonChecker(path)
+    data = read_json_file(path, hint=f"download it again: {DOWNLOAD_HINT}")
     if not isinstance(data, list):
         kind = type(data).__name__
         raise checker.error(f"expected a JSON list of conversations, got {kind}", None)
@@ -143,7 +89,7 @@ def read_conversations(path: Path) -> list[PacificConversation]:
     return conversations
 
 
-def _read_conversation(checker: _Checker, item: Any, index: int) -> PacificConversation:
+def _read_conversation(checker: JsonChecker, item: Any, index: int) -> PacificConversation:
     record = f"conversation [{index}]"
     conversation = checker.mapping(item, record)
     table_record = checker.mapping(checker.field(conversation, "table", dict, record), record)
@@ -172,20 +118,22 @@ def _read_conversation(checker: _Checker, item: Any, index: int) -> PacificConve
     )
 
 
-def _read_row(checker: _Checker, row: Any, record: str, number: int) -> tuple[str, ...]:
+def _read_row(checker: JsonChecker, row: Any, record: str, number: int) -> tuple[str, ...]:
     if not isinstance(row, list) or not all(isinstance(cell, str) for cell in row):
         raise checker.error(f"table row {number} must be a list of strings", record, "table")
     return tuple(row)
 
 
-def _read_paragraph(checker: _Checker, item: Any, record: str) -> tuple[int, str]:
+def _read_paragraph(checker: JsonChecker, item: Any, record: str) -> tuple[int, str]:
     paragraph = checker.mapping(item, record)
     return checker.field(paragraph, "order", int, record), checker.field(
         paragraph, "text", str, record
     )
 
 
-def _read_question(checker: _Checker, item: Any, conversation: str, number: int) -> PacificQuestion:
+def _read_question(
+    checker: JsonChecker, item: Any, conversation: str, number: int
+) -> PacificQuestion:
     record = f"{conversation} question [{number}]"
     question = checker.mapping(item, record)
     uid = checker.field(question, "uid", str, record)
@@ -199,14 +147,14 @@ def _read_question(checker: _Checker, item: Any, conversation: str, number: int)
     )
 
 
-def _read_label(checker: _Checker, question: Mapping[str, Any], record: str) -> PacificLabel | None:
+def _read_label(
+    checker: JsonChecker, question: Mapping[str, Any], record: str
+) -> PacificLabel | None:
     """The question's annotation; None when it has none of the label fields (test.json)."""
     if not any(name in question for name in LABEL_FIELDS):
         return None
     answer = checker.field(question, "answer", (str, numbers.Real, list), record)
-    if isinstance(answer, list) and not all(
-        _is_instance(span, (str, numbers.Real)) for span in answer
-    ):
+    if isinstance(answer, list) and not all(is_kind(span, (str, numbers.Real)) for span in answer):
         raise checker.error("'answer' must hold only strings and numbers", record, "answer")
     answer_type = checker.field(question, "answer_type", str, record)
     if answer_type not in ANSWER_TYPES:
@@ -244,7 +192,7 @@ def _clarifying_question(answer: Answer) -> str | None:
     return None
 
 
-def _check_unique_ids(checker: _Checker, conversations: Sequence[PacificConversation]) -> None:
+def _check_unique_ids(checker: JsonChecker, conversations: Sequence[PacificConversation]) -> None:
     """Table uids name conversations and question uids name turn states: both must be unique."""
     seen_tables: set[str] = set()
     seen_questions: set[str] = set()

@@ -26,6 +26,7 @@ from act_bench.data import resolve_data_dir
 from act_bench.data_source import DataSource, fingerprint, recording_reads
 from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError, DataError
+from act_bench.generation import chunked
 from act_bench.metrics import other_mode_metrics
 from act_bench.progress import progress_bar
 from act_bench.prompt_provenance import prompt_fingerprint
@@ -360,7 +361,7 @@ def _evaluate(
         for trial, seed in enumerate(seeds):
             trial_todo = [episode for t, episode in todo if t == trial]
             sampling = replace(config.sampling(), seed=seed)
-            for chunk in _chunks(trial_todo, max(1, config.batch_size)):
+            for _, chunk in chunked(trial_todo, config.batch_size):
                 new_records = _evaluate_chunk(
                     chunk,
                     task,
@@ -523,11 +524,6 @@ def score_episode(
         other_modes=other_modes,
         slices=task.slice_values(turn_state),
     )
-
-
-def _chunks(items: Sequence[Episode], size: int):
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def _in_dataset_order(

@@ -25,6 +25,7 @@ from act_bench_baselines.act.control import MAX_SHOTS, control_prompts
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.errors import DataError
+from act_bench.generation import chunked
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
 
@@ -208,8 +209,7 @@ def build_preferences(
     renderers = control_prompts(
         task, seed=seed, exclude={s.conversation_id for s in turn_states}, shots=generator_shots
     )
-    for start in range(0, len(todo), max(1, batch_size)):
-        batch = todo[start : start + batch_size]
+    for _, batch in chunked(todo, batch_size):
         built = _build_batch(
             batch,
             task,

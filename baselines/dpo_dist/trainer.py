@@ -28,7 +28,6 @@ from act_bench_baselines.common.data import (
     prompt_fingerprint,
     read_jsonl,
 )
-from act_bench_baselines.common.generation import chunk_sampling
 from act_bench_baselines.common.run import TrainingData, TrainingRun, console
 from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
@@ -42,6 +41,7 @@ from act_bench.backends import (
 )
 from act_bench.cache import CacheSettings
 from act_bench.errors import ConfigError
+from act_bench.generation import ChunkSeeding, chunk_sampling, chunked
 from act_bench.progress import progress_bar
 from act_bench.specs import Spec
 from act_bench.task import Task
@@ -191,13 +191,15 @@ def build_pairs(
     if todo:
         backends = _load_generators(strong, weak, options, response_cache or CacheSettings())
         with progress_bar(description, total=len(todo), enabled=show_progress) as advance:
-            for index, start in enumerate(range(0, len(todo), max(1, chunk_size))):
-                chunk = todo[start : start + max(1, chunk_size)]
+            for index, chunk in chunked(todo, chunk_size):
                 prompts = [task.render_messages(ts.prompt) for ts in chunk]
+                per_chunk = ChunkSeeding.PER_CHUNK
                 good = backends[strong.spec].generate(
-                    prompts, chunk_sampling(strong.sampling, index)
+                    prompts, chunk_sampling(strong.sampling, index, per_chunk)
                 )
-                bad = backends[weak.spec].generate(prompts, chunk_sampling(weak.sampling, index))
+                bad = backends[weak.spec].generate(
+                    prompts, chunk_sampling(weak.sampling, index, per_chunk)
+                )
                 new = _pairs_of_chunk(chunk, good, bad, strong, weak, report)
                 cache.append([(shas[pair.turn_state_id], pair) for pair in new])
                 cached.update(

@@ -36,7 +36,6 @@ from typing import Any
 
 from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
 from act_bench_baselines.common.data import DataSelection, PreferencePair, append_jsonl, read_jsonl
-from act_bench_baselines.common.generation import generate_in_chunks
 from act_bench_baselines.common.model import ModelSource, load_policy
 from act_bench_baselines.common.run import RECORD_FILE, TrainingData, TrainingRun, console
 from act_bench_baselines.common.trainer import PreferenceTrainer
@@ -46,6 +45,7 @@ from act_bench.backends import BackendOptions, Generation, SamplingParams
 from act_bench.backends.hf import HFBackend
 from act_bench.classifiers import ClassificationInput, load_classifier
 from act_bench.errors import ConfigError
+from act_bench.generation import ChunkSeeding, generate_in_chunks
 from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import write_json_atomic
 from act_bench.task import Task
@@ -415,6 +415,7 @@ class IRPORun(TrainingRun[IRPOConfig]):
                 [self.task.render_messages(ts.prompt) for ts, _ in todo],
                 sampling,
                 chunk_size=config.generation_batch_size,
+                seeding=ChunkSeeding.PER_CHUNK,
                 on_chunk=on_chunk,
                 description=f"irpo · iteration {iteration} · sampling {path.stem.split('-')[-1]}",
                 show_progress=self.show_progress and self.state.is_main_process,

@@ -30,6 +30,7 @@ from act_bench import __version__
 from act_bench.backends import Backend, BackendOptions, SamplingParams, shared_backend
 from act_bench.data import resolve_data_dir
 from act_bench.errors import ConfigError, DataError
+from act_bench.generation import ChunkSeeding, generate_in_chunks
 from act_bench.metrics.execution import ExecutionMatcher
 from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
@@ -138,14 +139,15 @@ def _generate(
     batch_size: int,
     advance: Callable[[int], None],
 ) -> list[str]:
-    texts: list[str] = []
-    size = max(1, batch_size)
-    for start in range(0, len(prompts), size):
-        batch = prompts[start : start + size]
-        generations = backend.generate([render_messages(p, INSTRUCTION) for p in batch], sampling)
-        texts.extend("" if g.error else g.text for g in generations)
-        advance(len(batch))
-    return texts
+    generations = generate_in_chunks(
+        backend,
+        [render_messages(p, INSTRUCTION) for p in prompts],
+        sampling,
+        chunk_size=batch_size,
+        seeding=ChunkSeeding.SAME,
+        advance=advance,
+    )
+    return ["" if g.error else g.text for g in generations]
 
 
 def _score(

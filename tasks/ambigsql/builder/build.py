@@ -46,6 +46,7 @@ from act_bench import __version__
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.errors import ConfigError, DataError
 from act_bench.files import write_atomic, write_json_atomic
+from act_bench.generation import chunked
 from act_bench.progress import progress_bar
 
 SPLITS = ("train", "validation", "test")
@@ -252,9 +253,7 @@ def _generate(
     batch_size: int,
     step: Callable[[int], None],
 ) -> Iterable[tuple[GenerationInput, AmbiguousRequest | Rejection]]:
-    chunk = max(1, batch_size) * 4
-    for start in range(0, len(items), chunk):
-        batch = items[start : start + chunk]
+    for _, batch in chunked(items, max(1, batch_size) * 4):
         results = generator.generate(batch)
         if len(results) != len(batch):
             raise RuntimeError(

@@ -1,17 +1,22 @@
 """AmbigSQL in-context examples for the LLM action classifier (App. G, Table A22) and the
-LLM user simulator (App. H, Table A27).
+LLM user simulator (App. H, Table A27), read from ``fewshot.json`` in this folder
+(:mod:`act_bench.fewshot` describes the layout).
 
 Written for act-bench over the bundled sample's schemas (``sample/spider``: made-up ferries,
-libraries and orchards), not taken from Spider or the paper. Classifier examples show the
-schema, the user's request(s) and the last Assistant utterance: SQL, plain or fenced, is a
-direct answer; a question about what the user wants is a clarifying question. Simulator
-examples show the target SQL, the dialogue up to the Assistant's clarifying question, and
+libraries and orchards), not taken from Spider or the paper. A grounding is ``{"database":
+db_id}``, one of the sample's databases, linearized as the task's prompts are. Classifier
+examples show the schema, the user's request(s) and the last Assistant utterance: SQL,
+plain or fenced, is a direct answer; a question about what the user wants is a clarifying
+question. Simulator examples (``simulator.sql_reply``: ``target_sql``, ``dialogue``,
+``reply``) show the target SQL, the dialogue up to the Assistant's clarifying question, and
 the user's reply: a rephrased request that reflects the target query.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
+from typing import Any
 
 from act_bench_tasks.ambigsql.bundled import SAMPLE_SPIDER_DIR
 from act_bench_tasks.ambigsql.prompt import linearize_schema
@@ -19,7 +24,10 @@ from act_bench_tasks.ambigsql.simulator import SQLReplyExample
 from act_bench_tasks.ambigsql.spider import read_schemas
 
 from act_bench.classifiers.llm import ClassifierExample
-from act_bench.types import Action, Message, Prompt, Role
+from act_bench.fewshot import FEWSHOT_FILE, FewShotFile, load_fewshot
+from act_bench.validation import JsonChecker
+
+EXAMPLES_PATH = Path(__file__).parent / FEWSHOT_FILE
 
 
 @functools.cache
@@ -28,113 +36,36 @@ def sample_grounding(db_id: str) -> str:
     return linearize_schema(read_schemas(SAMPLE_SPIDER_DIR / "tables.json")[db_id])
 
 
-def _dialogue(*turns: str) -> tuple[Message, ...]:
-    roles = (Role.USER, Role.ASSISTANT)
-    return tuple(Message(roles[i % 2], text) for i, text in enumerate(turns))
+def _grounding(checker: JsonChecker, value: Any, record: str) -> str:
+    db_id = checker.text(checker.mapping(value, record), "database", record)
+    known = read_schemas(SAMPLE_SPIDER_DIR / "tables.json")
+    if db_id not in known:
+        raise checker.error(
+            f"no database {db_id!r} in the bundled sample; known: {', '.join(sorted(known))}",
+            record,
+            "database",
+        )
+    return sample_grounding(db_id)
 
 
-def _prompt(db_id: str, *turns: str) -> Prompt:
-    """A prompt from alternating turns; the last one is the User's current request."""
-    return Prompt(sample_grounding(db_id), _dialogue(*turns[:-1]), turns[-1])
-
-
-FERRIES, LIBRARY, ORCHARD = "harbour_ferries", "city_library", "orchard_coop"
+@functools.cache
+def examples_file(path: Path = EXAMPLES_PATH) -> FewShotFile:
+    return load_fewshot(path, grounding=_grounding)
 
 
 def classifier_examples() -> list[ClassifierExample]:
     """Ten examples (App. G): four clarifying questions, six SQL answers."""
-    return [
-        ClassifierExample(
-            _prompt(FERRIES, "Which ones were built after 2000?"),
-            "Are you asking about the ferries or the ports?",
-            Action.CLARIFY,
-        ),
-        ClassifierExample(
-            _prompt(
-                FERRIES,
-                "Which ones were built after 2000?",
-                "Are you asking about the ferries or the ports?",
-                "Which ferries were built after 2000? List their names.",
-            ),
-            "SELECT Name FROM ferry WHERE Built_Year  >  2000",
-            Action.ANSWER,
-        ),
-        ClassifierExample(
-            _prompt(FERRIES, "How many ferries are there?"),
-            "```sql\nSELECT count(*) FROM ferry\n```",
-            Action.ANSWER,
-        ),
-        ClassifierExample(
-            _prompt(LIBRARY, "Tell me about the books."),
-            "What would you like to know about the books? For example their titles, their "
-            "authors or how many there are?",
-            Action.CLARIFY,
-        ),
-        ClassifierExample(
-            _prompt(LIBRARY, "What are the titles of the books written by Tomas Reyes?"),
-            "Here is the query: SELECT Title FROM book WHERE Author  =  'Tomas Reyes'",
-            Action.ANSWER,
-        ),
-        ClassifierExample(
-            _prompt(LIBRARY, "List the titles of all books."),
-            "Should the titles be sorted in a particular order, for example by published year?",
-            Action.CLARIFY,
-        ),
-        ClassifierExample(
-            _prompt(
-                LIBRARY,
-                "List the titles of all books.",
-                "Should the titles be sorted in a particular order, for example by published year?",
-                "List the titles of all books from the newest to the oldest.",
-            ),
-            "SELECT Title FROM book ORDER BY Published_Year DESC",
-            Action.ANSWER,
-        ),
-        ClassifierExample(
-            _prompt(ORCHARD, "What is the average for each fruit?"),
-            "Could you specify what you want averaged: the hectares of the orchards, or the "
-            "tonnes harvested?",
-            Action.CLARIFY,
-        ),
-        ClassifierExample(
-            _prompt(ORCHARD, "Show the name of each grower and the village they live in."),
-            "SELECT Name ,  Village FROM grower",
-            Action.ANSWER,
-        ),
-        ClassifierExample(
-            _prompt(ORCHARD, "What was the highest price per tonne in the 2023 season?"),
-            "SELECT max(Price_Per_Tonne) FROM harvest WHERE Season  =  2023. This returns the "
-            "highest price paid per tonne in 2023.",
-            Action.ANSWER,
-        ),
-    ]
+    return examples_file().classifier_examples()
 
 
 def simulator_examples() -> tuple[SQLReplyExample, ...]:
     """Three examples of the SQL-conditioned user simulator (App. H, Table A27)."""
-    return (
+    examples = examples_file()
+    return tuple(
         SQLReplyExample(
-            "SELECT Town FROM port WHERE Name  =  'Skerry Point'",
-            _dialogue(
-                "what is the town?",
-                "Are you asking for the towns of all the ports in the database?",
-            ),
-            "I'm looking for the town of the port called 'Skerry Point'.",
-        ),
-        SQLReplyExample(
-            "SELECT Title ,  Pages FROM book ORDER BY Pages DESC",
-            _dialogue(
-                "Show the titles and page counts of the books.",
-                "How would you like the results to be ordered?",
-            ),
-            "Show the titles and page counts of the books, from the longest to the shortest.",
-        ),
-        SQLReplyExample(
-            "SELECT count(*) FROM orchard WHERE Fruit  =  'apple'",
-            _dialogue(
-                "How many are apple?",
-                "Could you please specify which table you are referring to?",
-            ),
-            "How many orchards grow apples?",
-        ),
+            examples.text(item, "target_sql", record),
+            examples.dialogue(item, "dialogue", record),
+            examples.text(item, "reply", record),
+        )
+        for record, item in examples.records("simulator.sql_reply")
     )

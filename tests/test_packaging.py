@@ -107,6 +107,8 @@ def test_a_wheel_installs_our_names_and_lists_the_tasks_from_elsewhere(tmp_path)
     assert not top_levels & {"tasks", "baselines"}, top_levels
     members = zipfile.ZipFile(wheel).namelist()
     assert "act_bench_tasks/pacific/sample/validation.json" in members
+    for task in ("pacific", "abg_coqa", "ambigsql"):
+        assert f"act_bench_tasks/{task}/fewshot.json" in members  # the few-shot examples
     assert not [m for m in members if "/sample/" in m and m.endswith("__init__.py")]
 
     # A fresh venv with act-bench from the wheel. The dependencies come from this

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ClassificationInput
 from act_bench.classifiers.heuristic import HeuristicClassifier
+from act_bench.dialogue import prompt_from_turns
 from act_bench.task import Task
 from act_bench.types import Action, Message, Prompt, Role
 
@@ -154,13 +155,6 @@ def examples_for(task: Task | None) -> tuple[ClassifierExample, ...]:
     return examples or GENERIC_EXAMPLES
 
 
-def _prompt(grounding: str, *turns: str) -> Prompt:
-    """A prompt from alternating user/assistant turns that ends with the user's request."""
-    roles = (Role.USER, Role.ASSISTANT)
-    history = tuple(Message(roles[i % 2], text) for i, text in enumerate(turns[:-1]))
-    return Prompt(grounding=grounding, history=history, request=turns[-1])
-
-
 _ORCHARD = (
     "Table: Season | Apples (tonnes) | Pears (tonnes)\n"
     "2022 | 410 | 120\n2023 | 455 | 98\n"
@@ -178,57 +172,61 @@ _CLINIC = (
 
 GENERIC_EXAMPLES: tuple[ClassifierExample, ...] = (
     ClassifierExample(
-        _prompt(_ORCHARD, "How many tonnes of apples were harvested?"),
+        prompt_from_turns(_ORCHARD, ["How many tonnes of apples were harvested?"]),
         "Which season are you asking about?",
         Action.CLARIFY,
     ),
     ClassifierExample(
-        _prompt(
+        prompt_from_turns(
             _ORCHARD,
-            "How many tonnes of apples were harvested?",
-            "Which season are you asking about?",
-            "2023",
+            [
+                "How many tonnes of apples were harvested?",
+                "Which season are you asking about?",
+                "2023",
+            ],
         ),
         "455",
         Action.ANSWER,
     ),
     ClassifierExample(
-        _prompt(_ORCHARD, "What was the change in pear tonnage from 2022 to 2023?"),
+        prompt_from_turns(_ORCHARD, ["What was the change in pear tonnage from 2022 to 2023?"]),
         "98 - 120 = -22",
         Action.ANSWER,
     ),
     ClassifierExample(
-        _prompt(_LIBRARY, "How many books does the branch lend each week?"),
+        prompt_from_turns(_LIBRARY, ["How many books does the branch lend each week?"]),
         "Do you mean the main branch or the new branch?",
         Action.CLARIFY,
     ),
     ClassifierExample(
-        _prompt(_LIBRARY, "When did the second branch open?"),
+        prompt_from_turns(_LIBRARY, ["When did the second branch open?"]),
         "In March.",
         Action.ANSWER,
     ),
     ClassifierExample(
-        _prompt(_SCHEMA, "List the ships."),
+        prompt_from_turns(_SCHEMA, ["List the ships."]),
         "Should the list show only the names, or also the tonnage and the year built?",
         Action.CLARIFY,
     ),
     ClassifierExample(
-        _prompt(_SCHEMA, "Which ships were built before 1990? Show their names."),
+        prompt_from_turns(_SCHEMA, ["Which ships were built before 1990? Show their names."]),
         "SELECT name FROM ships WHERE built_year < 1990",
         Action.ANSWER,
     ),
     ClassifierExample(
-        _prompt(_CLINIC, "What was the number of patients in 2024?"),
+        prompt_from_turns(_CLINIC, ["What was the number of patients in 2024?"]),
         "['Which clinic are you asking about?']",
         Action.CLARIFY,
     ),
     ClassifierExample(
-        _prompt(_CLINIC, "Which clinics extended their opening hours?"),
+        prompt_from_turns(_CLINIC, ["Which clinics extended their opening hours?"]),
         "['North', 'South']",
         Action.ANSWER,
     ),
     ClassifierExample(
-        _prompt(_CLINIC, "Did the South clinic see more patients in 2024 than in 2023?"),
+        prompt_from_turns(
+            _CLINIC, ["Did the South clinic see more patients in 2024 than in 2023?"]
+        ),
         "Yes, it rose from 980 to 1,150 patients.",
         Action.ANSWER,
     ),

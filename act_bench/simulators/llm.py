@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from act_bench.backends import Backend, SamplingParams
+from act_bench.dialogue import alternating_dialogue
 from act_bench.simulators.base import SimulationRequest
 from act_bench.task import Task
 from act_bench.types import Goal, Message, Role, TurnState
@@ -293,12 +294,6 @@ def examples_for(task: Task | None) -> SimulatorExamples:
     return GENERIC_EXAMPLES if examples is None else examples
 
 
-def _dialogue(*turns: str) -> tuple[Message, ...]:
-    """Alternating User / Assistant messages, starting with the User."""
-    roles = (Role.USER, Role.ASSISTANT)
-    return tuple(Message(roles[i % 2], text) for i, text in enumerate(turns))
-
-
 _BAKERY = (
     "Table: Product | Loaves sold 2023 | Loaves sold 2024\n"
     "Sourdough | 8,200 | 9,050\nRye | 3,100 | 2,870\n"
@@ -331,30 +326,36 @@ GENERIC_EXAMPLES = SimulatorExamples(
     intent=(
         IntentExample(
             _BAKERY,
-            _dialogue(
-                "Why did the bakery open a second oven line?",
-                "To meet weekend demand.",
-                "How many sourdough loaves were sold in 2024?",
-                "9,050",
-                "What was the change in rye loaves sold from 2023 to 2024?",
+            alternating_dialogue(
+                [
+                    "Why did the bakery open a second oven line?",
+                    "To meet weekend demand.",
+                    "How many sourdough loaves were sold in 2024?",
+                    "9,050",
+                    "What was the change in rye loaves sold from 2023 to 2024?",
+                ]
             ),
             _BAKERY_SUMMARY,
         ),
         IntentExample(
             _FERRY,
-            _dialogue(
-                "How many times a day does the ferry run in summer?",
-                "Five times a day.",
-                "How much is a return ticket for a child?",
+            alternating_dialogue(
+                [
+                    "How many times a day does the ferry run in summer?",
+                    "Five times a day.",
+                    "How much is a return ticket for a child?",
+                ]
             ),
             _FERRY_SUMMARY,
         ),
         IntentExample(
             _GYM,
-            _dialogue(
-                "How many family members were there in June?",
-                "260",
-                "What was the total number of members in January?",
+            alternating_dialogue(
+                [
+                    "How many family members were there in June?",
+                    "260",
+                    "What was the total number of members in January?",
+                ]
             ),
             _GYM_SUMMARY,
         ),
@@ -363,33 +364,39 @@ GENERIC_EXAMPLES = SimulatorExamples(
         ReplyExample(
             _BAKERY_SUMMARY,
             _BAKERY,
-            _dialogue(
-                "Why did the bakery open a second oven line?",
-                "To meet weekend demand.",
-                "How many sourdough loaves were sold in 2024?",
-                "9,050",
-                "What was the change in loaves sold?",
-                "Which product are you asking about?",
+            alternating_dialogue(
+                [
+                    "Why did the bakery open a second oven line?",
+                    "To meet weekend demand.",
+                    "How many sourdough loaves were sold in 2024?",
+                    "9,050",
+                    "What was the change in loaves sold?",
+                    "Which product are you asking about?",
+                ]
             ),
             "Rye.",
         ),
         ReplyExample(
             _FERRY_SUMMARY,
             _FERRY,
-            _dialogue(
-                "How many times a day does the ferry run in summer?",
-                "Five times a day.",
-                "How much is a return ticket?",
-                "Is the ticket for an adult or a child?",
+            alternating_dialogue(
+                [
+                    "How many times a day does the ferry run in summer?",
+                    "Five times a day.",
+                    "How much is a return ticket?",
+                    "Is the ticket for an adult or a child?",
+                ]
             ),
             "For a child.",
         ),
         ReplyExample(
             _GYM_SUMMARY,
             _GYM,
-            _dialogue(
-                "How many members were there in June?",
-                "Do you mean a particular membership type, or all members together?",
+            alternating_dialogue(
+                [
+                    "How many members were there in June?",
+                    "Do you mean a particular membership type, or all members together?",
+                ]
             ),
             "Only the family memberships.",
         ),

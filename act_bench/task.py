@@ -51,7 +51,7 @@ class Task(Protocol):
     The whole contract the core relies on. Its metadata are plain data, read without
     running anything: the leaderboard, submission checks and ``act-bench tasks`` read
     ``metric_names`` and ``headline_metric`` through the registry (:func:`task_info`).
-    The last five methods are optional hooks: :class:`TaskBase` supplies documented
+    The last six methods are optional hooks: :class:`TaskBase` supplies documented
     defaults, so a task that subclasses it implements only what it needs.
     """
 
@@ -98,6 +98,12 @@ class Task(Protocol):
 
     # --- optional hooks: TaskBase's defaults say what "not implemented" means ----------
 
+    def load_training(self, split: str, data_dir: Path | None) -> list[Conversation]:
+        """A split's conversations as the trainers read them: every turn state a policy
+        should learn from, including any that evaluation does not score on its own
+        (AmbigSQL's t2, the clear request after the clarification, App. C.1)."""
+        ...
+
     def skipped(self, split: str, data_dir: Path | None) -> dict[str, int]:
         """Items of the split left out when loading, by reason (``results.json`` ``skipped``)."""
         ...
@@ -129,6 +135,10 @@ class TaskBase:
     Each default is what the core does for a task that has nothing to add, so overriding
     a hook changes only that task's behaviour.
     """
+
+    def load_training(self, split: str, data_dir: Path | None) -> list[Conversation]:
+        """Default: training reads what evaluation reads."""
+        return self.load(split, data_dir)  # type: ignore[attr-defined]  # the task's own
 
     def skipped(self, split: str, data_dir: Path | None) -> dict[str, int]:
         """Default: the task leaves no item out (``skipped`` is ``{}`` in results.json)."""

@@ -3,18 +3,23 @@
 Every user turn is followed by a narrative instruction that states whether the next
 assistant utterance asks a clarifying question or answers directly, so the action of what
 M writes can be set from outside: Alg. 1 line 6 samples y_l ~ P_M(· | p, a') with the
-rejected action's instruction on the current turn. The in-context conversations are the
-task's bundled sample (written by us), up to ``MAX_SHOTS``, as App. F uses ten.
+rejected action's instruction on the current turn. Up to ``MAX_SHOTS`` in-context
+conversations (App. F uses ten) come from the task's training pool, never from the
+conversations being labelled; where the pool has none to give (no training split here, or
+every conversation is being labelled), from the task's bundled sample (written by us), with
+a note that says so (:func:`control_shots`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from act_bench.prompting import build_styled_prompt, select_shots
+from act_bench.prompting import Shot, ShotSelection, build_styled_prompt, select_shots
 from act_bench.prompting.render import StyledPrompt
+from act_bench.prompting.shots import BUNDLED_POOL
 from act_bench.task import Task
 from act_bench.types import Action, Message, Role
 
@@ -54,11 +59,45 @@ class ControlStyle:
         return _LEADING_LABEL.sub("", output.strip(), count=1).strip()
 
 
+def control_shots(
+    task: Task,
+    *,
+    data_dir: Path | None,
+    pool_split: str,
+    seed: int,
+    exclude: Collection[str] = (),
+    shots: int = MAX_SHOTS,
+) -> ShotSelection:
+    """M's in-context conversations: drawn with ``seed`` from ``pool_split`` of ``data_dir``
+    (the training pool), leaving out ``exclude`` (the conversations being labelled); the
+    bundled sample, with a note, where that pool gives none. ``data_dir=None`` is training
+    on the bundled sample itself, whose ``pool_split`` is then the pool."""
+    chosen = select_shots(
+        task, num_shots=shots, seed=seed, data_dir=data_dir, pool_split=pool_split, exclude=exclude
+    )
+    if chosen.shots or shots == 0 or data_dir is None:
+        return chosen
+    fallback = select_shots(task, num_shots=shots, seed=seed, data_dir=None, exclude=exclude)
+    why = (
+        f"{task.name}'s {pool_split} split is absent"
+        if chosen.pool == BUNDLED_POOL
+        else f"the {chosen.pool} pool has no conversation outside those being labelled"
+    )
+    return replace(fallback, note=f"{why}; M's control prompt shots come from the bundled sample")
+
+
 def control_prompts(
-    task: Task, *, seed: int, exclude: Collection[str] = (), shots: int = MAX_SHOTS
+    task: Task,
+    *,
+    seed: int = 0,
+    exclude: Collection[str] = (),
+    shots: int = MAX_SHOTS,
+    chosen: Sequence[Shot] | None = None,
 ) -> dict[Action, StyledPrompt]:
-    """M's renderer for each forced action, over the same in-context conversations."""
-    chosen = select_shots(task, num_shots=shots, seed=seed, data_dir=None, exclude=exclude)
-    return {
-        action: build_styled_prompt(task, ControlStyle(action), chosen.shots) for action in Action
-    }
+    """M's renderer for each forced action, over the same in-context conversations:
+    ``chosen``, else ``shots`` drawn from the bundled sample leaving out ``exclude``."""
+    if chosen is None:
+        chosen = control_shots(
+            task, data_dir=None, pool_split="train", seed=seed, exclude=exclude, shots=shots
+        ).shots
+    return {action: build_styled_prompt(task, ControlStyle(action), chosen) for action in Action}

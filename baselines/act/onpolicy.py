@@ -7,6 +7,10 @@ the task heuristic H scores against the goal g: above the tolerance ε the whole
 becomes the winning response, otherwise the losing one. The other side of the pair keeps
 its D_pref response.
 
+An item with several goals (Abg-CoQA's interpretations) simulates one per example per
+step, drawn with the step's seed (:func:`draw_goals`), so that over the steps the policy is
+rewarded for every interpretation, not only the first.
+
 A response here is a short dialogue (the policy's turns and the simulated user's replies
 between them); :class:`Response` keeps which messages the policy wrote, because only
 those tokens carry loss (``baselines/act/tokenize.py``).
@@ -15,9 +19,10 @@ those tokens carry loss (``baselines/act/tokenize.py``).
 from __future__ import annotations
 
 import enum
+import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from act_bench_baselines.act.preferences import PreferenceExample
 
@@ -69,6 +74,7 @@ class ActPair:
     sampled: str | None = None
     sampled_action: Action | None = None
     outcome_score: float | None = None
+    goal_index: int = 0  # the goal g the trajectory was simulated and scored against
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,17 @@ class _TimedPolicy:
             self._costs.sampling_s += time.perf_counter() - started
 
 
+def draw_goals(examples: Sequence[PreferenceExample], *, seed: int, step: int) -> list[int]:
+    """The goal each example's trajectory pursues at ``step``: drawn uniformly among its
+    goals with a generator seeded by (seed, step, turn state), so a rerun draws the same."""
+    return [
+        random.Random(f"act-goal:{seed}:{step}:{e.turn_state.id}").randrange(
+            len(e.turn_state.goals)
+        )
+        for e in examples
+    ]
+
+
 def build_pairs(
     examples: Sequence[PreferenceExample],
     *,
@@ -148,8 +165,10 @@ def build_pairs(
     simulator: UserSimulator,
     sampling: SamplingParams,
     settings: ActSettings,
+    goals: Sequence[int] | None = None,
 ) -> tuple[list[ActPair], StepCosts]:
-    """The pairs for one batch, under the current policy (see the module docstring)."""
+    """The pairs for one batch, under the current policy (see the module docstring);
+    ``goals`` names each example's goal index (default: the first)."""
     costs = StepCosts()
     offline = [
         ActPair(e, Response.single(e.chosen), Response.single(e.rejected), Branch.OFFLINE)
@@ -160,7 +179,8 @@ def build_pairs(
             costs.count(pair.branch)
         return offline, costs
 
-    episodes = [Episode(e.turn_state, 0) for e in examples]
+    goals = list(goals) if goals is not None else [0] * len(examples)
+    episodes = [Episode(e.turn_state, goal) for e, goal in zip(examples, goals, strict=True)]
     trajectories = simulate_trajectories(
         episodes,
         policy=_TimedPolicy(policy, costs),
@@ -171,8 +191,8 @@ def build_pairs(
         rules=settings.turn_rules(task),
     )
     pairs = [
-        _pair(example, trajectory, fallback, task, settings)
-        for example, trajectory, fallback in zip(examples, trajectories, offline, strict=True)
+        _pair(episode, trajectory, fallback, task, settings)
+        for episode, trajectory, fallback in zip(episodes, trajectories, offline, strict=True)
     ]
     for pair in pairs:
         costs.count(pair.branch)
@@ -180,30 +200,45 @@ def build_pairs(
 
 
 def _pair(
-    example: PreferenceExample,
+    episode: Episode,
     trajectory: Trajectory,
     offline: ActPair,
     task: Task,
     settings: ActSettings,
 ) -> ActPair:
+    example = offline.example
+    goal_index = episode.goal_index
     if trajectory.error is not None or not trajectory.policy_turns:
-        return ActPair(example, offline.chosen, offline.rejected, Branch.SAMPLING_ERROR)
+        return replace(offline, branch=Branch.SAMPLING_ERROR, goal_index=goal_index)
     first = trajectory.policy_turns[0]
     y, action = first.text, first.action
     if action is not example.action:  # line 3-4
-        return ActPair(example, offline.chosen, Response.single(y), Branch.WRONG_ACTION, y, action)
+        return ActPair(
+            example,
+            offline.chosen,
+            Response.single(y),
+            Branch.WRONG_ACTION,
+            y,
+            action,
+            goal_index=goal_index,
+        )
     if not settings.simulate and action is Action.CLARIFY:
         # Without simulation a right clarifying question has no outcome to score: its action
         # is the reward (the on-policy, action-aware DPO of Table 5's ablation).
         return ActPair(
-            example, Response.single(y), offline.rejected, Branch.GOOD_TRAJECTORY, y, action
+            example,
+            Response.single(y),
+            offline.rejected,
+            Branch.GOOD_TRAJECTORY,
+            y,
+            action,
+            goal_index=goal_index,
         )
-    goal = example.turn_state.goals[0]
     protocol = settings.protocol
-    score = protocol.outcome_score(task, trajectory, goal, protocol.metric_mode(task))
+    score = protocol.outcome_score(task, trajectory, episode.goal, protocol.metric_mode(task))
     response = Response.from_trajectory(trajectory)
-    if score > settings.tolerance:  # line 13-14
-        return ActPair(
-            example, response, offline.rejected, Branch.GOOD_TRAJECTORY, y, action, score
-        )
-    return ActPair(example, offline.chosen, response, Branch.BAD_TRAJECTORY, y, action, score)
+    if protocol.clears_tolerance(score, settings.tolerance):  # line 13-14
+        chosen, rejected, branch = response, offline.rejected, Branch.GOOD_TRAJECTORY
+    else:  # line 15-16
+        chosen, rejected, branch = offline.chosen, response, Branch.BAD_TRAJECTORY
+    return ActPair(example, chosen, rejected, branch, y, action, score, goal_index)

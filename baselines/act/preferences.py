@@ -26,6 +26,7 @@ from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.errors import DataError
 from act_bench.generation import chunked
+from act_bench.prompting import Shot
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
 
@@ -191,9 +192,14 @@ def build_preferences(
     batch_size: int = 8,
     seed: int = 0,
     generator_shots: int = MAX_SHOTS,
+    shots: Sequence[Shot] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[list[PreferenceExample], PreferenceStats]:
-    """D_pref for ``turn_states``, in their order (Alg. 1); see the module docstring."""
+    """D_pref for ``turn_states``, in their order (Alg. 1); see the module docstring.
+
+    M's control prompt shows ``shots`` (:func:`~act_bench_baselines.act.control.control_shots`
+    draws them from the training pool); without them, ``generator_shots`` conversations of
+    the bundled sample that are not being labelled."""
     cached = read_cache(cache)
     stale = {e.generator for e in cached.values() if e.generator != generator.spec} | {
         e.action_labels for e in cached.values() if e.action_labels != action_labels
@@ -207,7 +213,11 @@ def build_preferences(
     stats = PreferenceStats(reused=sum(state.id in cached for state in turn_states))
     todo = [state for state in turn_states if state.id not in cached]
     renderers = control_prompts(
-        task, seed=seed, exclude={s.conversation_id for s in turn_states}, shots=generator_shots
+        task,
+        seed=seed,
+        exclude={s.conversation_id for s in turn_states},
+        shots=generator_shots,
+        chosen=shots,
     )
     for _, batch in chunked(todo, batch_size):
         built = _build_batch(
@@ -310,14 +320,10 @@ class PreferenceBuild:
     cache_dir: str | None = None
 
     def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
+        from act_bench_baselines.act.dpref import DprefBuilder, DprefSettings
         from act_bench_baselines.common.data import select_data
 
-        from act_bench.backends import BackendOptions
-        from act_bench.cache import CacheSettings
-        from act_bench.classifiers import load_classifier
-        from act_bench.progress import progress_bar
         from act_bench.task import get_task
-        from act_bench.usage import auxiliary_backend
 
         task = get_task(self.task)
         selection = select_data(
@@ -325,43 +331,27 @@ class PreferenceBuild:
             conversations=self.conversations, validation_split=self.split,
             validation_conversations=0, seed=self.seed,
         )  # fmt: skip
-        options = BackendOptions(batch_size=self.batch_size, prefix_cache=self.prefix_cache)
-        classifier = load_classifier(
-            self.action_classifier, task=task, backend_options=options, seed=self.seed
+        settings = DprefSettings(
+            task=self.task,
+            generator=self.generator,
+            action_labels=self.action_labels,
+            action_classifier=self.action_classifier,
+            max_new_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            shots=self.generator_shots,
+            seed=self.seed,
+            data_dir=self.data_dir,
+            pool_split=self.split,
+            batch_size=self.batch_size,
+            prefix_cache=self.prefix_cache,
+            cache=self.cache,
+            cache_dir=self.cache_dir,
         )
-        annotator = None
-        if self.action_labels.startswith("classifier:"):
-            annotator = load_classifier(
-                self.action_labels.removeprefix("classifier:"),
-                task=task, backend_options=options, seed=self.seed,
-            )  # fmt: skip
         path = Path(
             self.output
             or f"preferences/{self.task}-{self.split}-c{self.conversations}-s{self.seed}.jsonl"
         )
-        states = selection.train.turn_states
-        with progress_bar("D_pref", total=len(states), enabled=show_progress) as advance:
-            _, stats = build_preferences(
-                states,
-                task=task,
-                generator=auxiliary_backend(
-                    self.generator,
-                    "generator",
-                    options,
-                    CacheSettings(enabled=self.cache, directory=self.cache_dir),
-                ),
-                classifier=classifier,
-                cache=path,
-                sampling=SamplingParams(
-                    max_new_tokens=self.max_new_tokens,
-                    temperature=self.temperature,
-                    seed=self.seed,
-                ),
-                annotator=annotator,
-                action_labels=self.action_labels,
-                batch_size=self.batch_size,
-                seed=self.seed,
-                generator_shots=self.generator_shots,
-                on_batch=advance,
-            )
-        return path, stats
+        built = DprefBuilder(settings, task).build(
+            selection.train.turn_states, output=path, show_progress=show_progress
+        )
+        return path, built.stats

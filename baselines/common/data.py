@@ -2,10 +2,11 @@
 
 The paper's data-efficient settings (§4.2; Tables 1-3) train on 50, 100 or 250
 conversations sampled from a task's training split, every turn of which becomes an
-example (AmbigSQL's t2 included, :class:`TrainingConversations`). :func:`select_data` draws them with a seed, plus a held-out validation sample
-for checkpoint selection (App. J.2): from the validation split, or, when training and
-validation name the same split, from the conversations not drawn for training, so the
-two never share a conversation.
+example (AmbigSQL's t2 included: ``Task.load_training``). :func:`select_data`
+draws them with a seed, plus a held-out validation sample for checkpoint selection
+(App. J.2): from the validation split, or, when training and validation name the same
+split, from the conversations not drawn for training, so the two never share a
+conversation.
 
 :class:`ChatFormat` renders p with the task's ``render_messages`` and the policy's chat
 template, as the ``hf`` backend does at evaluation, so a checkpoint is scored on exactly
@@ -20,33 +21,18 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from act_bench.backends.hf import plain_transcript
 from act_bench.data import resolve_data_dir
 from act_bench.errors import ConfigError
 from act_bench.files import append_jsonl, read_jsonl  # noqa: F401 -- re-exported for the trainers
+from act_bench.prompting import PromptStyle, build_styled_prompt
+from act_bench.prompting.styles import StandardStyle
 from act_bench.task import Task
-from act_bench.types import Conversation, Message, Prompt, TurnState
+from act_bench.types import Action, Conversation, Message, Prompt, TurnState
 
 ALL = -1
-
-
-@runtime_checkable
-class TrainingConversations(Protocol):
-    """A task some of whose turn states evaluation does not score on their own but training
-    must see: AmbigSQL's t2, the clear request after the clarification exchange, whose
-    target is the SQL that Tables 3 / A9 measure after clarifying (App. C.1). Evaluation
-    reads ``Task.load`` (t1 only, App. D); training reads ``load_training`` (every turn)."""
-
-    def load_training(self, split: str, data_dir: Path | None) -> list[Conversation]: ...
-
-
-def training_conversations(task: Task, split: str, data_dir: Path | None) -> list[Conversation]:
-    """Every turn state of a split's conversations that a trainer learns from."""
-    if isinstance(task, TrainingConversations):
-        return task.load_training(split, data_dir)
-    return task.load(split, data_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +92,7 @@ def select_data(
     ``validation_conversations`` is a count, ``-1`` for all available, or 0 for none.
     """
     root = resolve_data_dir(data_dir)
-    pool = training_conversations(task, train_split, root)
+    pool = task.load_training(train_split, root)
     train = _sample(
         pool, conversations, random.Random(f"train:{seed}"), train_split, "--conversations"
     )
@@ -117,14 +103,14 @@ def select_data(
             chosen = set(train.conversation_ids)
             candidates = [c for c in pool if c.id not in chosen]
         else:
-            candidates = training_conversations(task, validation_split, root)
+            candidates = task.load_training(validation_split, root)
         count = len(candidates) if validation_conversations == ALL else validation_conversations
         validation = _sample(
             candidates,
             count,
             random.Random(f"validation:{seed}"),
             validation_split,
-            "--validation_conversations",
+            "--validation-conversations",
             held_out=disjoint,
         )
     return DataSelection(
@@ -179,17 +165,30 @@ class ChatFormat:
     renders with the template, the prompt with ``add_generation_prompt=True``, as
     :meth:`act_bench.backends.hf.HFBackend.render` does. Without one: the backend's plain
     "Role: content" transcript ending in "Assistant:", and the response after a space.
+
+    ``style`` is the prompting style (App. E) the run trains in, as ``act-bench eval
+    --prompt-style`` renders it with no shots: ``standard`` is ``task.render_messages``
+    itself; ``cot`` (IRPO's default, §5.1) adds its instruction to every user turn and
+    writes a gold response after its one-line reasoning (:meth:`styled`).
     """
 
     task: Task
     chat: bool
+    style: PromptStyle = field(default_factory=StandardStyle)
 
     @classmethod
-    def for_tokenizer(cls, task: Task, tokenizer: Any) -> ChatFormat:
-        return cls(task, chat=bool(getattr(tokenizer, "chat_template", None)))
+    def for_tokenizer(
+        cls, task: Task, tokenizer: Any, style: PromptStyle | None = None
+    ) -> ChatFormat:
+        chat = bool(getattr(tokenizer, "chat_template", None))
+        return cls(task, chat=chat, style=style or StandardStyle())
 
     def messages(self, prompt: Prompt) -> list[Message]:
-        return self.task.render_messages(prompt)
+        return build_styled_prompt(self.task, self.style)(prompt)
+
+    def styled(self, text: str, action: Action) -> str:
+        """A response of action ``action`` as the style writes an assistant turn."""
+        return self.style.exchange("", text, action)[-1].content
 
     def prompt(self, prompt: Prompt) -> list[dict[str, str]] | str:
         messages = self.messages(prompt)
@@ -207,17 +206,28 @@ class ChatFormat:
         return {
             "turn_state_id": turn_state.id,
             "prompt": self.prompt(turn_state.prompt),
-            "completion": self.response(turn_state.gold_response),
+            "completion": self.response(
+                self.styled(turn_state.gold_response, turn_state.gold_action)
+            ),
         }
 
     def preference_row(self, turn_state: TurnState, chosen: str, rejected: str) -> dict[str, Any]:
-        """Prompt p with the winning response y_w and the losing one y_l (Eq. 1)."""
+        """Prompt p with the winning response y_w and the losing one y_l (Eq. 1), both as
+        the policy wrote them."""
         return {
             "turn_state_id": turn_state.id,
             "prompt": self.prompt(turn_state.prompt),
             "chosen": self.response(chosen),
             "rejected": self.response(rejected),
         }
+
+    def action_pair_row(
+        self, turn_state: TurnState, chosen: str, action: Action, rejected: str, lost: Action
+    ) -> dict[str, Any]:
+        """A D_pref pair (Alg. 1): y_w of action a and y_l of a', each written in the style."""
+        return self.preference_row(
+            turn_state, self.styled(chosen, action), self.styled(rejected, lost)
+        )
 
     def prompt_length(self, tokenizer: Any, prompt: Any) -> int:
         """Tokens of the prompt alone, up to where the response starts."""

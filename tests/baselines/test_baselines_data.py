@@ -118,6 +118,56 @@ def test_plain_format_without_a_chat_template(tiny_data_dir: Path) -> None:
     assert (row["chosen"], row["rejected"]) == (" ['100']", " ['7']")
 
 
+def test_cot_rows_render_evals_cot_prompt_and_write_r_after_its_reasoning(
+    tiny_data_dir: Path,
+) -> None:
+    """IRPO trains in the cot style (§5.1): the prompt is eval's --prompt-style cot with no
+    shots, and r follows the reasoning line its action implies, which eval's parser reads."""
+    style = get_prompt_style("cot")
+    chat = ChatFormat(PACIFIC, chat=True, style=style)
+    clarify = next(
+        ts for ts in _select(tiny_data_dir).train.turn_states if ts.gold_action.value == "CLARIFY"
+    )
+    row = chat.sft_row(clarify)
+    expected = build_styled_prompt(PACIFIC, style)(clarify.prompt)
+    assert row["prompt"] == [m.to_json() for m in expected]
+    [completion] = row["completion"]
+    assert completion["content"].startswith("Reasoning: The user’s question was ambiguous.")
+    assert style.final_utterance(completion["content"]) == clarify.gold_response
+    plain = ChatFormat(PACIFIC, chat=True).sft_row(clarify)
+    assert plain["completion"][0]["content"] == clarify.gold_response
+
+
+def test_ambigsql_training_holds_t2_states_and_evaluation_t1_only() -> None:
+    """App. C.1: after the clarification exchange, the clear request and the gold SQL."""
+    ambigsql = get_task("ambigsql")
+    selection = select_data(
+        ambigsql, data_dir=None, train_split="train", conversations=12,
+        validation_split="validation", validation_conversations=2, seed=0,
+    )  # fmt: skip
+    records = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (Path(ambigsql.data_folder(None)) / "train.jsonl").read_text().splitlines()
+    }
+    second = [ts for ts in selection.train.turn_states if ts.metadata.get("turn") == 2]
+    assert second and len(second) == sum(r["ambiguous"] for r in records.values())
+    for state in second:
+        record = records[state.conversation_id]
+        assert state.prompt.request == record["clear_request"]
+        assert [m.content for m in state.prompt.history] == [
+            record["ambiguous_request"],
+            record["clarifying_question"],
+        ]
+        assert state.gold_response == record["gold_sql"] == state.goals[0].answer
+        assert state.gold_action.value == "ANSWER" and state.goals[0].metadata["db_path"]
+    # the selection sample (validation D_pref) holds t2 states too: two per ambiguous one
+    validation = selection.validation
+    ambiguous = [c for c in validation.conversation_ids if c.endswith("-ambiguous")]
+    assert len(validation.turn_states) == len(validation.conversation_ids) + len(ambiguous)
+    evaluated = [ts for c in ambigsql.load("train", None) for ts in c.turn_states]
+    assert evaluated and all(ts.metadata.get("turn") == 1 for ts in evaluated)
+
+
 def test_length_filter_leaves_out_and_lists_overlong_rows(tiny_data_dir: Path) -> None:
     from transformers import AutoTokenizer
 

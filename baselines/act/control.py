@@ -75,14 +75,13 @@ def control_shots(
     chosen = select_shots(
         task, num_shots=shots, seed=seed, data_dir=data_dir, pool_split=pool_split, exclude=exclude
     )
-    if chosen.shots or shots == 0 or data_dir is None:
+    if shots == 0 or data_dir is None or (chosen.shots and chosen.pool != BUNDLED_POOL):
         return chosen
-    fallback = select_shots(task, num_shots=shots, seed=seed, data_dir=None, exclude=exclude)
-    why = (
-        f"{task.name}'s {pool_split} split is absent"
-        if chosen.pool == BUNDLED_POOL
-        else f"the {chosen.pool} pool has no conversation outside those being labelled"
-    )
+    if chosen.pool == BUNDLED_POOL:  # select_shots fell back: the split is not in data_dir
+        why, fallback = f"{task.name}'s {pool_split} split is absent", chosen
+    else:
+        why = f"the {chosen.pool} pool has no conversation outside those being labelled"
+        fallback = select_shots(task, num_shots=shots, seed=seed, data_dir=None, exclude=exclude)
     return replace(fallback, note=f"{why}; M's control prompt shots come from the bundled sample")
 
 

@@ -136,3 +136,42 @@ def test_random_actions_draw_both_actions_and_generate_a_winner_when_needed(tmp_
             assert example.chosen == example.turn_state.gold_response
         else:
             assert example.chosen == ("Which one?" if example.action is Action.CLARIFY else "42")
+
+
+def test_multi_goal_items_draw_their_goal_per_step_seeded_and_record_it():
+    """Abg-CoQA: every interpretation is a goal; a step simulates one drawn with its seed."""
+    from act_bench_baselines.act.onpolicy import draw_goals
+
+    from act_bench.task import get_task
+
+    abg = get_task("abg-coqa")
+    states = [ts for c in abg.load("validation", None) for ts in c.turn_states if len(ts.goals) > 1]
+    examples = [
+        PreferenceExample(ts, ts.gold_action, ts.gold_action.rejected, ts.gold_response,
+                          "offline loser", None, "scripted", "gold")
+        for ts in states
+    ]  # fmt: skip
+    steps = [draw_goals(examples, seed=0, step=step) for step in range(12)]
+    assert steps == [draw_goals(examples, seed=0, step=step) for step in range(12)]
+    assert steps != [draw_goals(examples, seed=1, step=step) for step in range(12)]
+    for position, state in enumerate(states):
+        drawn = {goals[position] for goals in steps}
+        assert drawn <= set(range(len(state.goals))) and len(drawn) > 1  # not always goal 0
+
+    goals = [len(state.goals) - 1 for state in states]
+    simulator = EchoSimulator("the second one")
+    pairs, _ = build_pairs(
+        examples,
+        task=abg,
+        policy=ScriptedBackend(lambda m: "Which one do you mean?"),
+        render=abg.render_messages,
+        classifier=QuestionMarkClassifier(),
+        simulator=simulator,
+        sampling=SAMPLING,
+        settings=ActSettings(max_turns=2),
+        goals=goals,
+    )
+    assert [p.goal_index for p in pairs] == goals
+    assert [r.goal for r in simulator.requests[: len(states)]] == [
+        state.goals[g] for state, g in zip(states, goals, strict=True)
+    ]

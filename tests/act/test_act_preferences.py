@@ -166,3 +166,36 @@ def test_max_steps_below_an_epoch_builds_only_the_states_those_steps_draw():
     assert states_for_steps(states, 6, seed=4) != chosen
     assert states_for_steps(states, None, seed=3) == states
     assert states_for_steps(states, len(states) + 1, seed=3) == states
+
+
+def test_control_shots_come_from_the_training_pool_never_the_labelled_conversations(
+    tmp_path,
+):
+    """App. F: M's in-context conversations; training data present, so not the sample."""
+    from act_bench_baselines.act.control import control_shots
+    from act_bench_tasks.pacific.task import SAMPLE_DIR
+
+    from act_bench.prompting.shots import BUNDLED_POOL
+
+    root = tmp_path / "data"
+    (root / "pacific").mkdir(parents=True)
+    conversations = json.loads((SAMPLE_DIR / "validation.json").read_text())
+    for conversation in conversations:  # a training pool of its own, not the sample's ids
+        conversation["table"]["uid"] = "train-" + conversation["table"]["uid"]
+    (root / "pacific" / "train.json").write_text(json.dumps(conversations))
+    pool = task.load("train", root)
+    labelled = {pool[0].id}
+    chosen = control_shots(
+        task, data_dir=root, pool_split="train", seed=0, exclude=labelled, shots=10
+    )
+    assert chosen.pool != BUNDLED_POOL and len(chosen.shots) == len(pool) - 1
+    assert chosen.shots and not labelled & {s.conversation_id for s in chosen.shots}
+    assert {s.conversation_id for s in chosen.shots} <= {c.id for c in pool}
+
+    everything = {c.id for c in pool}
+    fallback = control_shots(
+        task, data_dir=root, pool_split="train", seed=0, exclude=everything, shots=2
+    )
+    assert fallback.pool == BUNDLED_POOL and "bundled sample" in fallback.note
+    missing = control_shots(task, data_dir=root, pool_split="test", seed=0, shots=2)
+    assert missing.pool == BUNDLED_POOL and "absent" in missing.note

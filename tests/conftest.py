@@ -14,6 +14,13 @@ def data_dir() -> Path:
     return path
 
 
+@pytest.fixture
+def bundled_sample(monkeypatch) -> None:
+    """Read the tasks' bundled samples (``data_dir=None``), even where $ACT_BENCH_DATA
+    points at the real data: the test then runs, and sees the same items, everywhere."""
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _scripted_backend() -> None:
     from helpers import register_scripted_backend

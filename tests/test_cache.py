@@ -139,11 +139,11 @@ def test_eval_rerun_answers_the_classifier_from_the_cache_and_splits_usage(
     assert first["config"]["prompts"] == first["prompts"]
 
 
-def test_policy_is_cached_only_when_asked(tmp_path, data_dir) -> None:
+def test_policy_is_cached_only_when_asked(tmp_path, bundled_sample) -> None:
     def run(name: str, cache_policy: bool, cache: bool = True):
         config = EvalConfig(
             model="scripted",
-            data_dir=str(data_dir),
+            data_dir=None,  # the bundled sample
             limit=3,
             output_dir=str(tmp_path / name),
             cache_dir=str(tmp_path / "cache"),

@@ -94,9 +94,9 @@ def test_compare_refuses_runs_that_measure_different_things(field, value) -> Non
         compare_runs(a, b, metrics_of=mean_score)
 
 
-def test_compare_command_on_one_run_twice(tmp_path, data_dir) -> None:
+def test_compare_command_on_one_run_twice(tmp_path, bundled_sample) -> None:
     out = tmp_path / "run"
-    config = EvalConfig(model="scripted", data_dir=str(data_dir), limit=5, output_dir=str(out))
+    config = EvalConfig(model="scripted", data_dir=None, limit=5, output_dir=str(out))
     run_evaluation(config, show_progress=False)
     result = CliRunner().invoke(
         app,

@@ -65,10 +65,10 @@ def test_one_trial_keeps_the_identity_it_had() -> None:
     assert EvalConfig(num_trials=3).identity()["num_trials"] == 3
 
 
-def _config(tmp_path, data_dir, **changes) -> EvalConfig:
+def _config(tmp_path, **changes) -> EvalConfig:
     return EvalConfig(
         model="seeded",
-        data_dir=str(data_dir),
+        data_dir=None,  # the bundled sample: tests take the bundled_sample fixture
         limit=4,
         num_trials=3,
         output_dir=str(tmp_path / "run"),
@@ -76,8 +76,8 @@ def _config(tmp_path, data_dir, **changes) -> EvalConfig:
     )
 
 
-def test_trials_write_one_line_per_episode_and_trial(tmp_path, data_dir) -> None:
-    result = run_evaluation(_config(tmp_path, data_dir, seed=1), show_progress=False)
+def test_trials_write_one_line_per_episode_and_trial(tmp_path, bundled_sample) -> None:
+    result = run_evaluation(_config(tmp_path, seed=1), show_progress=False)
     lines = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
     assert len(lines) == 12
     assert sorted({(line["id"], line["trial"]) for line in lines}) == sorted(
@@ -97,8 +97,8 @@ def test_trials_write_one_line_per_episode_and_trial(tmp_path, data_dir) -> None
     assert results["metrics_std"]["mean_clarification_rounds"] > 0
 
 
-def test_resume_reruns_only_the_missing_episode_trials(tmp_path, data_dir) -> None:
-    config = _config(tmp_path, data_dir)
+def test_resume_reruns_only_the_missing_episode_trials(tmp_path, bundled_sample) -> None:
+    config = _config(tmp_path)
     first = run_evaluation(config, show_progress=False)
     samples = tmp_path / "run" / "samples.jsonl"
     lines = samples.read_text().splitlines(keepends=True)
@@ -115,8 +115,8 @@ def test_resume_reruns_only_the_missing_episode_trials(tmp_path, data_dir) -> No
     )
 
 
-def test_pass_k_summary_uses_the_tolerance(tmp_path, data_dir) -> None:
-    result = run_evaluation(_config(tmp_path, data_dir), show_progress=False)
+def test_pass_k_summary_uses_the_tolerance(tmp_path, bundled_sample) -> None:
+    result = run_evaluation(_config(tmp_path), show_progress=False)
     records = result.records
     strict = pass_k_summary(records, num_trials=3, tolerance=1.0)
     assert strict["pass_hat"]["1"] == 0.0  # no score exceeds 1
@@ -124,8 +124,8 @@ def test_pass_k_summary_uses_the_tolerance(tmp_path, data_dir) -> None:
     assert lenient["pass_hat"]["3"] == lenient["pass_at"]["1"] == 100.0
 
 
-def test_metrics_are_the_mean_over_trials(tmp_path, data_dir) -> None:
-    result = run_evaluation(_config(tmp_path, data_dir), show_progress=False)
+def test_metrics_are_the_mean_over_trials(tmp_path, bundled_sample) -> None:
+    result = run_evaluation(_config(tmp_path), show_progress=False)
 
     def rounds(part):
         return {"rounds": sum(r.trajectory.clarified for r in part) / len(part) * 100}
@@ -143,9 +143,9 @@ def test_metrics_are_the_mean_over_trials(tmp_path, data_dir) -> None:
     )
 
 
-def test_resume_reruns_the_trials_that_ended_in_a_backend_error(tmp_path, data_dir) -> None:
+def test_resume_reruns_the_trials_that_ended_in_a_backend_error(tmp_path, bundled_sample) -> None:
     """Issue 15 per (episode, trial): only trial 1's lines failed, only they run again."""
-    config = _config(tmp_path, data_dir)
+    config = _config(tmp_path)
     FAILING_SEEDS.add(trial_seed(0, 1))
     first = run_evaluation(config, show_progress=False)
     assert first.results["status"] == "incomplete" and first.counts["n_backend_errors"] == 4

@@ -17,12 +17,14 @@ def embedder() -> SentenceEmbedder:
     return get_embedder()
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_identical_strings_score_one(embedder):
     assert embedding_similarity("The dense brush-wood.", "The dense brush-wood.") == pytest.approx(
         1.0, abs=1e-5
     )
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 @pytest.mark.parametrize(
     ("a", "b"),
     [
@@ -35,6 +37,7 @@ def test_unrelated_strings_score_near_zero(embedder, a, b):
     assert abs(embedder.similarity(a, b)) < 0.15
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_paraphrases_score_above_other_answers(embedder):
     reference = "The dense brush-wood."
     paraphrase = embedder.similarity("dense brush- wood", reference)
@@ -43,12 +46,14 @@ def test_paraphrases_score_above_other_answers(embedder):
     assert other_answer < 0.5
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_empty_text_has_no_similarity_to_anything_but_empty(embedder):
     assert embedder.similarity("", "Rope.") == 0.0
     assert embedder.similarity("Rope.", "   ") == 0.0
     assert embedder.similarity("", " ") == 1.0
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_a_repeated_string_is_embedded_once():
     embedder = SentenceEmbedder()
     first = embedder.embed(["Rope.", "The dense brush-wood.", "Rope."])
@@ -66,6 +71,7 @@ def test_a_repeated_string_is_embedded_once():
     assert embedder.encoded == 3
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_batched_embeddings_equal_one_by_one(embedder):
     texts = ["Who planted them?", "More than two hundred volunteers.", "in November"]
     batched = SentenceEmbedder(batch_size=64).embed(texts)
@@ -101,6 +107,7 @@ def test_only_missing_strings_go_to_the_model_in_one_batched_call(monkeypatch):
     assert embedder.model.source == "some/model"
 
 
+@pytest.mark.slow  # loads all-MiniLM-L6-v2
 def test_any_sentence_transformers_model_by_path(embedder):
     by_path = SentenceEmbedder(str(default_model_path()))
     assert by_path.model_name == str(default_model_path())

@@ -11,27 +11,28 @@ from act_bench.prompting.shots import BUNDLED_POOL, shot_from_conversation
 from act_bench.types import Action
 
 
-def test_same_seed_same_shots_and_a_different_seed_can_differ(data_dir):
+def test_same_seed_same_shots_and_a_different_seed_can_differ(bundled_sample):
     picks = {
         seed: select_shots(
-            task, num_shots=3, seed=seed, data_dir=data_dir, pool_split="validation"
+            task, num_shots=1, seed=seed, data_dir=None, pool_split="validation"
         ).to_json()["conversation_ids"]
-        for seed in range(4)
+        for seed in range(6)
     }
-    again = select_shots(task, num_shots=3, seed=0, data_dir=data_dir, pool_split="validation")
+    again = select_shots(task, num_shots=1, seed=0, data_dir=None, pool_split="validation")
     assert again.to_json()["conversation_ids"] == picks[0]
     assert len({tuple(ids) for ids in picks.values()}) > 1
 
 
-def test_evaluated_conversations_are_never_shots(data_dir):
-    conversations = task.load("validation", data_dir)
-    excluded = {c.id for c in conversations[:270]}
+def test_evaluated_conversations_are_never_shots(bundled_sample):
+    conversations = task.load("validation", None)
+    excluded = {conversations[0].id}
     selection = select_shots(
-        task, num_shots=5, seed=0, data_dir=data_dir, pool_split="validation", exclude=excluded
+        task, num_shots=5, seed=0, data_dir=None, pool_split="validation", exclude=excluded
     )
     ids = selection.to_json()["conversation_ids"]
-    assert len(ids) == 5 and not set(ids) & excluded
-    assert selection.pool_size == len(conversations) - 270
+    assert sorted(ids) == sorted(c.id for c in conversations[1:])
+    assert selection.pool_size == len(conversations) - 1 == 2
+    assert selection.note is not None and "2 of the 5" in selection.note
 
 
 def test_pool_is_250_conversations_as_in_the_paper(data_dir):
@@ -39,8 +40,9 @@ def test_pool_is_250_conversations_as_in_the_paper(data_dir):
     assert selection.pool_size == 250
 
 
-def test_absent_train_split_falls_back_to_the_bundled_sample_and_says_so(data_dir):
-    selection = select_shots(task, num_shots=10, seed=0, data_dir=data_dir)
+def test_absent_train_split_falls_back_to_the_bundled_sample_and_says_so(tmp_path):
+    (tmp_path / "pacific").mkdir()  # a data root without PACIFIC's train.json
+    selection = select_shots(task, num_shots=10, seed=0, data_dir=tmp_path)
     record = selection.to_json()
     assert record["pool"] == BUNDLED_POOL
     assert record["used"] == 3 and record["requested"] == 10

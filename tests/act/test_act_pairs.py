@@ -78,7 +78,8 @@ def test_wrong_action_replaces_the_losing_response_and_a_good_trajectory_the_win
     assert good.chosen.messages[1].content == "2023"
     assert good.rejected == Response.single("offline loser")
     assert costs.branches == {"wrong_action": 1, "good_trajectory": 1}
-    assert costs.sampling_s >= 0 and costs.classification_s >= 0
+    # each phase ran and was timed (the good trajectory also asked the simulator)
+    assert costs.sampling_s > 0 and costs.classification_s > 0 and costs.simulation_s > 0
 
 
 def test_a_trajectory_whose_outcome_misses_the_goal_becomes_the_loser():

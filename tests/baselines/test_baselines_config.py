@@ -54,7 +54,13 @@ def test_yaml_fills_the_config_and_flags_win(tmp_path: Path) -> None:
 def test_shipped_trainer_configs_parse(tmp_path: Path) -> None:
     configs = REPO / "baselines" / "configs"
     out = ["--output_dir", str(tmp_path)]
-    assert parse_config(SFTBaselineConfig, ["--config", str(configs / "sft_pacific.yaml"), *out])
+    sft = parse_config(SFTBaselineConfig, ["--config", str(configs / "sft_pacific.yaml"), *out])
+    assert (sft.task, sft.conversations, sft.learning_rate, sft.num_train_epochs) == (
+        "pacific",
+        50,
+        2.0e-5,
+        8,
+    )
     dpo = parse_config(DPODistConfig, ["--config", str(configs / "dpo_dist_pacific.yaml"), *out])
     assert dpo.strong.startswith("litellm:")
     irpo = parse_config(IRPOConfig, ["--config", str(configs / "irpo_pacific.yaml"), *out])

@@ -43,6 +43,8 @@ def test_smollm2_classifier_returns_actions() -> None:
     if not (Path(__file__).resolve().parents[2] / "act_bench/backends/smollm2.py").exists():
         pytest.skip("the smollm2 backend is not there yet")
     from act_bench.classifiers import ClassificationInput
+    from act_bench.classifiers.heuristic import HeuristicClassifier
+    from act_bench.classifiers.llm import parse_verdict
     from act_bench.types import Prompt
 
     prompt = Prompt("Table: Year | Revenue\n2019 | 5\n2018 | 4", (), "What was the revenue?")
@@ -51,7 +53,20 @@ def test_smollm2_classifier_returns_actions() -> None:
         ClassificationInput(prompt, "['5']"),
     ]
     classifier = load_classifier("smollm2", task=None)
+    verdicts = []
+    generate = classifier.backend.generate
+
+    def recording(conversations, sampling):
+        generations = generate(conversations, sampling)
+        verdicts.extend(None if g.error else parse_verdict(g.text) for g in generations)
+        return generations
+
+    classifier.backend.generate = recording
     actions = classifier.classify(items)
     assert len(actions) == 2 and all(isinstance(a, Action) for a in actions)
-    assert 0 <= classifier.fallbacks <= 2
+    # an item falls back to the heuristic exactly when its verdict names no action
+    assert classifier.fallbacks == verdicts.count(None)
+    heuristic = HeuristicClassifier().classify(items)
+    for action, verdict, fallback in zip(actions, verdicts, heuristic, strict=True):
+        assert action is (fallback if verdict is None else verdict)
     assert classifier.backend.usage.completion_tokens > 0

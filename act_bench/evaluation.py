@@ -39,7 +39,7 @@ from act_bench.prompting import (
 )
 from act_bench.protocols import ACT_BENCH, DEFAULT_PROTOCOL, EvaluationProtocol, get_protocol
 from act_bench.results import RunDirectory, config_hash
-from act_bench.selection import selection_conversations
+from act_bench.selection import conversations_seen
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
@@ -74,7 +74,10 @@ class EvalConfig:
     prompt_style: str = "standard"
     num_shots: int = 0
     shot_pool: str = "train"
-    include_selection: bool = False  # keep a checkpoint's selection conversations
+    include_selection: bool = False  # keep a checkpoint's selection (and training) conversations
+    # conversations of the split left out of the run, e.g. those any compared checkpoint
+    # trained or was selected on (act-bench reproduce --train scores all on the same ones)
+    exclude_conversations: tuple[str, ...] = ()
     output_dir: str = "runs/latest"
     prefix_cache: bool = True  # reuse computed prompt prefixes; not part of the identity
     num_trials: int = 1  # runs of every episode, each with its own seed (act_bench.trials)
@@ -105,6 +108,8 @@ class EvalConfig:
             data.pop(name)
         if self.num_trials == 1:  # a one-trial run keeps the identity it had before trials
             data.pop("num_trials")
+        if not self.exclude_conversations:  # and a run without exclusions its identity
+            data.pop("exclude_conversations")
         return data
 
     def cache_settings(self) -> CacheSettings:
@@ -213,14 +218,18 @@ def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | Non
 
 
 def _selection_ids(config: EvalConfig) -> frozenset[str]:
-    """The conversations of this split that selected the checkpoint under evaluation,
-    unless ``include_selection`` (:mod:`act_bench.selection`)."""
-    selection = selection_conversations(config.model)
-    if config.include_selection or selection is None:
-        return frozenset()
-    if (selection.task, selection.split) != (config.task, config.split):
-        return frozenset()
-    return selection.conversation_ids
+    """The conversations of this split that selected or trained the checkpoint under
+    evaluation, unless ``include_selection`` (:mod:`act_bench.selection`), and those
+    ``exclude_conversations`` names."""
+    listed = frozenset(config.exclude_conversations)
+    if config.include_selection:
+        return listed
+    seen = [
+        sample.conversation_ids
+        for sample in conversations_seen(config.model)
+        if (sample.task, sample.split) == (config.task, config.split)
+    ]
+    return listed.union(*seen)
 
 
 def _excluded_selection(task: Task, config: EvalConfig, data_dir: Path | None) -> int:

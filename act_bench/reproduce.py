@@ -5,13 +5,16 @@ A table's cells are its distinct (approach, conversations) settings. Prompting c
 (standard, CoT, proactive, many-shot ICL) run with every ``--model`` given, in that
 prompting style with the paper's number of in-context conversations. Tuned cells
 (SFT, IRPO, DPO-Dist, ACT and its ablations, with N training conversations) run only
-with a checkpoint passed as ``--checkpoint APPROACH:N=SPEC``. Every other cell is
-reported as not run, with what it would need; nothing is invented.
+with a checkpoint passed as ``--checkpoint APPROACH:N=SPEC``, or, with ``--train``, with a
+checkpoint trained here (:mod:`act_bench.tuning`). Every other cell is reported as not
+run, with what it would need; nothing is invented.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,12 +24,21 @@ from act_bench.errors import ConfigError
 from act_bench.evaluation import EvalConfig, run_evaluation
 from act_bench.leaderboard import Leaderboard, paper_tables, read_submission
 from act_bench.results import config_hash
+from act_bench.tuning import (
+    CellTrainer,
+    TrainedCheckpoint,
+    TrainingRequest,
+    cell_trainer,
+    train_cell,
+)
 
+ZERO_SHOT = "zero-shot"  # the untuned base beside the checkpoints trained from it
 PROMPTING_STYLES = {
     "standard": "standard",
     "cot": "cot",
     "proactive": "proactive",
     "many-shot-icl": "standard",
+    ZERO_SHOT: "standard",
 }
 
 
@@ -49,7 +61,7 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class CellRun:
-    """A cell run with one model (or why it was not run)."""
+    """A cell run with one model (or why it was not run); with ``--train``, one seed of it."""
 
     cell: Cell
     model: str | None
@@ -57,6 +69,30 @@ class CellRun:
     output_dir: str | None = None
     not_run: str | None = None
     shots_note: str | None = None
+    seed: int | None = None  # the training seed (reproduce --train)
+    base_model: str | None = None  # the model a trained checkpoint was tuned from
+    train_s: float | None = None  # wall time of its training (None: not trained here)
+    eval_s: float | None = None  # wall time of its evaluation
+    reused: bool = False  # an earlier run had finished its training and evaluation
+
+    @property
+    def shown_model(self) -> str | None:
+        """The model a table row names: the base for a checkpoint trained here."""
+        return self.base_model or self.model
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingOptions:
+    """``reproduce --train``: train each tuned cell here from the one ``--model``, per seed,
+    and score every checkpoint and the untuned base on the same held-out conversations."""
+
+    conversations: int | None = None  # None: each tuned cell's own count (50, 100, 250)
+    seeds: tuple[int, ...] = (0,)
+    budget: str = "paper"  # a preset of the trainer plug-in (paper | cpu-small)
+    train_split: str = "train"
+    approaches: tuple[str, ...] = ()  # empty: every tuned approach of the table
+    strong_model: str | None = None  # DPO-Dist's strong model (App. B)
+    trainer: str | None = None  # the cell-trainer plug-in; None: the installed one
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +109,8 @@ class ReproduceOptions:
     # are too (act_bench/protocols.py); --protocol act-bench reports act-bench's instead.
     protocol: str = "act-paper"
     base: EvalConfig = field(default_factory=EvalConfig)
+    training: TrainingOptions | None = None  # reproduce --train
+    prompting: bool = True  # run the prompting cells with every --model
 
 
 def table_ids() -> list[str]:
@@ -111,18 +149,36 @@ def parse_checkpoint(text: str) -> tuple[str, str]:
     return f"{match[1]}:{int(match[2])}", match[3]
 
 
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``--seeds 0,1,2``."""
+    try:
+        seeds = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r} is not a comma-separated list of integers") from None
+    if any(seed < 0 for seed in seeds) or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds {text!r}: seeds are distinct non-negative integers")
+    return seeds
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
 
 
 def _cell_config(
-    table_id: str, table: dict[str, Any], cell: Cell, model: str, opts: ReproduceOptions
+    table_id: str,
+    table: dict[str, Any],
+    cell: Cell,
+    model: str,
+    opts: ReproduceOptions,
+    **fields: Any,
 ) -> EvalConfig:
     """The evaluation of one cell; its run directory is named by the config's hash, so a
-    re-run with the same settings resumes it and different settings never collide."""
+    re-run with the same settings resumes it and different settings never collide.
+    ``fields`` set more of the config (a trained cell's seed and held-out conversations)."""
     prompting = {}
     if cell.is_prompting:
         shots = opts.num_shots if opts.num_shots is not None else (cell.conversations or 0)
+        shots = 0 if cell.approach == ZERO_SHOT else shots
         prompting = {"prompt_style": PROMPTING_STYLES[cell.approach], "num_shots": shots}
     config = replace(
         opts.base,
@@ -131,13 +187,15 @@ def _cell_config(
         model=model,
         protocol=opts.protocol,
         **prompting,
+        **fields,
     )
     name = f"{_safe(cell.key)}-{_safe(model)}-{config_hash(config.identity())[:8]}"
     return replace(config, output_dir=str(Path(opts.output_root) / table_id / name))
 
 
 def plan(table_id: str, opts: ReproduceOptions) -> list[tuple[Cell, str | None, str | None]]:
-    """(cell, model to run or None, why not) for every cell and model."""
+    """(cell, model to run or None, why not) for every cell and model; with ``--train`` the
+    tuned cells are planned by :func:`training_cells` instead."""
     table = load_table(table_id)
     unknown = set(opts.checkpoints) - {cell.key for cell in cells_of(table)}
     if unknown:
@@ -148,9 +206,14 @@ def plan(table_id: str, opts: ReproduceOptions) -> list[tuple[Cell, str | None, 
     planned = []
     for cell in cells_of(table):
         if cell.is_prompting:
-            if not opts.models:
+            if not opts.prompting:
+                planned.append((cell, None, "prompting rows not asked for (pass --prompting)"))
+            elif not opts.models:
                 planned.append((cell, None, "pass --model SPEC to run the prompting rows"))
-            planned += [(cell, model, None) for model in opts.models]
+            else:
+                planned += [(cell, model, None) for model in opts.models]
+        elif opts.training is not None:
+            continue
         elif cell.key in opts.checkpoints:
             planned.append((cell, opts.checkpoints[cell.key], None))
         else:
@@ -159,10 +222,30 @@ def plan(table_id: str, opts: ReproduceOptions) -> list[tuple[Cell, str | None, 
                     cell,
                     None,
                     f"needs a checkpoint: --checkpoint {cell.key}=hf:DIR "
-                    f"(train one with `act-bench train`)",
+                    f"(train one with `act-bench train`, or pass --train)",
                 )
             )
     return planned
+
+
+def training_cells(table: dict[str, Any], training: TrainingOptions) -> list[Cell]:
+    """The tuned cells ``--train`` trains: the table's own, or with ``--conversations N``
+    each tuned approach once at N."""
+    tuned = [cell for cell in cells_of(table) if not cell.is_prompting]
+    approaches = list(dict.fromkeys(cell.approach for cell in tuned))
+    unknown = [a for a in training.approaches if a not in approaches]
+    if unknown:
+        raise ConfigError(
+            f"--approach: the table has no tuned approach {', '.join(unknown)}",
+            hint=f"its tuned approaches: {', '.join(approaches)}",
+        )
+    wanted = set(training.approaches or approaches)
+    tuned = [cell for cell in tuned if cell.approach in wanted]
+    if training.conversations is None:
+        return tuned
+    # the paper's rows stay with the table's own cells, shown after this one (side_by_side)
+    wanted_order = [a for a in approaches if a in wanted]
+    return [Cell(approach, training.conversations, ()) for approach in wanted_order]
 
 
 def reproduce(
@@ -183,64 +266,261 @@ def reproduce(
         if on_start is not None:
             on_start(cell, model)
         config = _cell_config(table_id, table, cell, model, opts)
-        result = run_evaluation(config, resume=_resumable(config), show_progress=show_progress)
-        submission = read_submission(
-            Path(config.output_dir),
-            name=f"{table_id} {cell.key} {model}",
-            approach=cell.approach,
-        )
-        board.submit(submission, replace=True)
-        shots = (result.results.get("prompting") or {}).get("shots") or {}
-        runs.append(
-            CellRun(cell, model, result.metrics, config.output_dir, shots_note=shots.get("note"))
-        )
+        runs.append(_evaluate_cell(table_id, cell, config, board, show_progress))
+    if opts.training is not None:
+        runs += _train_and_evaluate(table_id, table, opts, board, on_start, show_progress)
     return runs
 
 
+def _evaluate_cell(
+    table_id: str,
+    cell: Cell,
+    config: EvalConfig,
+    board: Leaderboard,
+    show_progress: bool,
+    **details: Any,
+) -> CellRun:
+    """Evaluate (or read back a finished evaluation of) one cell, and submit it."""
+    finished = _finished_results(config)
+    if finished is None:
+        result = run_evaluation(config, resume=_resumable(config), show_progress=show_progress)
+        finished = result.results
+    submission = read_submission(
+        Path(config.output_dir),
+        name=f"{table_id} {cell.key} {config.model}"
+        + (f" seed {details['seed']}" if "seed" in details else ""),
+        approach=PROMPTING_STYLES[ZERO_SHOT] if cell.approach == ZERO_SHOT else cell.approach,
+    )
+    board.submit(submission, replace=True)
+    shots = (finished.get("prompting") or {}).get("shots") or {}
+    return CellRun(
+        cell,
+        config.model,
+        dict(finished.get("metrics") or {}),
+        config.output_dir,
+        shots_note=shots.get("note"),
+        eval_s=(finished.get("timings") or {}).get("total_s"),
+        **details,
+    )
+
+
+def _finished_results(config: EvalConfig) -> dict[str, Any] | None:
+    """results.json of a completed run in the cell's folder (named by its config hash), so a
+    finished evaluation is never run again."""
+    path = Path(config.output_dir) / "results.json"
+    if not path.is_file():
+        return None
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None  # a torn file: run_evaluation's resume rewrites it
+    return results if results.get("status") == "complete" else None
+
+
 def _resumable(config: EvalConfig) -> bool:
-    """Re-running reproduce continues (or reuses) a finished cell instead of failing on it."""
-    return (Path(config.output_dir) / "results.json").is_file()
+    """Re-running reproduce continues (or reuses) a started cell instead of failing on it;
+    its folder is named by its config hash, so whatever is there is this cell's."""
+    folder = Path(config.output_dir)
+    return (folder / "results.json").is_file() or (folder / "samples.jsonl").is_file()
+
+
+def _train_and_evaluate(
+    table_id: str,
+    table: dict[str, Any],
+    opts: ReproduceOptions,
+    board: Leaderboard,
+    on_start: Callable[[Cell, str], None] | None,
+    show_progress: bool,
+) -> list[CellRun]:
+    """Per seed: train every tuned cell from the base model (or reuse it), then score the
+    base zero-shot and each checkpoint on the same held-out conversations: the split
+    minus every conversation any of this seed's checkpoints trained or was selected on."""
+    training = opts.training
+    assert training is not None
+    if len(opts.models) != 1:
+        raise ConfigError(
+            f"--train tunes one base model; got --model {len(opts.models)} times",
+            hint="pass one --model (e.g. --model smollm2)",
+        )
+    (base,) = opts.models
+    trainer = cell_trainer(training.trainer)
+    _check_budget(trainer, training.budget)
+    split = opts.split or table["split"]
+    root = Path(opts.output_root) / table_id / "train"
+    runs: list[CellRun] = []
+    runnable: list[Cell] = []
+    for cell in training_cells(table, training):
+        why_not = _unavailable(trainer, _request(cell, base, 0, table, training, opts))
+        if why_not is None:
+            runnable.append(cell)
+        else:
+            runs.append(CellRun(cell, None, not_run=why_not))
+    if not runnable:
+        return runs
+    zero_shot = Cell(ZERO_SHOT, 0, ())
+    for seed in training.seeds:
+        checkpoints: dict[str, TrainedCheckpoint] = {}
+        for cell in runnable:
+            if on_start is not None:
+                on_start(cell, f"training from {base}, seed {seed}, budget {training.budget}")
+            request = _request(cell, base, seed, table, training, opts, quiet=not show_progress)
+            checkpoints[cell.key] = train_cell(trainer, request, root)
+        held_out = sorted(frozenset().union(*(c.seen_in(split) for c in checkpoints.values())))
+        fields = {"seed": seed, "exclude_conversations": tuple(held_out)}
+        for cell, model, checkpoint in [
+            (zero_shot, base, None),
+            *((cell, checkpoints[cell.key].model, checkpoints[cell.key]) for cell in runnable),
+        ]:
+            if on_start is not None:
+                on_start(cell, f"{model}, seed {seed}")
+            config = _cell_config(table_id, table, cell, model, opts, **fields)
+            reused = _finished_results(config) is not None
+            run = _evaluate_cell(
+                table_id,
+                cell,
+                config,
+                board,
+                show_progress,
+                seed=seed,
+                base_model=base if checkpoint is not None else None,
+                train_s=checkpoint.train_s if checkpoint is not None else None,
+                reused=reused and (checkpoint is None or checkpoint.reused),
+            )
+            runs.append(run)
+    return runs
+
+
+def _request(
+    cell: Cell,
+    base: str,
+    seed: int,
+    table: dict[str, Any],
+    training: TrainingOptions,
+    opts: ReproduceOptions,
+    *,
+    quiet: bool = False,
+) -> TrainingRequest:
+    return TrainingRequest(
+        approach=cell.approach,
+        task=table["task"],
+        model=base,
+        conversations=cell.conversations or 0,
+        seed=seed,
+        budget=training.budget,
+        train_split=training.train_split,
+        data_dir=opts.base.data_dir,
+        strong_model=training.strong_model,
+        quiet=quiet,
+    )
+
+
+def _check_budget(trainer: CellTrainer, budget: str) -> None:
+    budgets = trainer.budgets()
+    if budget not in budgets:
+        import difflib
+
+        close = difflib.get_close_matches(budget, budgets, n=1)
+        raise ConfigError(
+            f"unknown --budget {budget!r}; known: {', '.join(budgets)}",
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
+
+
+def _unavailable(trainer: CellTrainer, request: TrainingRequest) -> str | None:
+    if request.approach not in trainer.approaches():
+        return f"no installed trainer trains {request.approach!r}"
+    return trainer.unavailable(request)
 
 
 def side_by_side(table_id: str, runs: Sequence[CellRun]) -> tuple[list[str], list[list[str]]]:
-    """Rows of (who, setting, metric values, deltas): the paper's rows, then ours under them."""
+    """Rows of (who, setting, metric values, deltas): the paper's rows, then ours under them.
+
+    Runs of one cell and model at several seeds (``--train --seeds``) make one row, each
+    value the mean ± sample standard deviation over the seeds. A delta against the paper is
+    shown only where the paper has the same setting (same number of conversations).
+    """
     table = load_table(table_id)
     metrics = list(table["metrics"])
-    header = ["source", "model", "approach", "conv.", *metrics]
+    header = ["source", "model", "approach", "conv.", "seeds", *metrics]
     rows: list[list[str]] = []
 
     def fmt(value: float | None) -> str:
         return "–" if value is None else f"{value:.1f}"
 
-    for cell in cells_of(table):
+    for cell in _shown_cells(table, runs):
         for paper in cell.paper_rows:
             values = [fmt(paper["values"].get(m)) for m in metrics]
+            setting = paper["conversations"]
             rows.append(
-                [
-                    "paper",
-                    paper["base_model"],
-                    paper["approach"],
-                    str(cell.conversations or ""),
-                    *values,
-                ]
+                ["paper", paper["base_model"], paper["approach"], str(setting or ""), "", *values]
             )
+        groups: dict[str | None, list[CellRun]] = {}
         for run in (r for r in runs if r.cell.key == cell.key):
-            if run.model is None:
-                rows.append(
-                    [
-                        "ours",
-                        "—",
-                        cell.approach,
-                        str(cell.conversations or ""),
-                        *(["not run"] + [""] * (len(metrics) - 1)),
-                    ]
-                )
+            groups.setdefault(run.shown_model, []).append(run)
+        for model, group in groups.items():
+            conversations = str(cell.conversations if cell.conversations is not None else "")
+            approach = "base (zero-shot)" if cell.approach == ZERO_SHOT else cell.approach
+            if model is None:
+                blank = [""] * (len(metrics) - 1)
+                rows.append(["ours", "—", approach, conversations, "", "not run", *blank])
                 continue
-            reference = cell.paper_rows[0]["values"]  # deltas against the first paper row
-            cells = []
-            for metric in metrics:
-                ours, theirs = run.metrics.get(metric), reference.get(metric)
-                delta = "" if ours is None or theirs is None else f" ({ours - theirs:+.1f})"
-                cells.append(fmt(ours) + delta)
-            rows.append(["ours", run.model, cell.approach, str(cell.conversations or ""), *cells])
+            same = [p for p in cell.paper_rows if p["conversations"] == cell.conversations]
+            reference = same[0]["values"] if same else {}  # deltas against the first such row
+            seeds = [run.seed for run in group if run.seed is not None]
+            values = [
+                _aggregate([run.metrics.get(m) for run in group], reference.get(m)) for m in metrics
+            ]
+            rows.append(
+                ["ours", model, approach, conversations, ",".join(map(str, seeds)), *values]
+            )
     return header, rows
+
+
+def _shown_cells(table: dict[str, Any], runs: Sequence[CellRun]) -> list[Cell]:
+    """The table's cells in order, a cell run at a count the table lacks (``--train
+    --conversations N``) before its approach's first, and the zero-shot base first."""
+    table_cells = cells_of(table)
+    known = {cell.key for cell in table_cells}
+    extra = list({run.cell.key: run.cell for run in runs if run.cell.key not in known}.values())
+    cells = [cell for cell in extra if cell.approach == ZERO_SHOT]
+    for cell in table_cells:
+        cells += [c for c in extra if c.approach == cell.approach and c not in cells]
+        cells.append(cell)
+    return cells
+
+
+def _aggregate(values: Sequence[float | None], paper: float | None) -> str:
+    """One seed: the value and its delta against the paper; several: mean ± std."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "–"
+    if len(known) == 1:
+        (ours,) = known
+        delta = "" if paper is None else f" ({ours - paper:+.1f})"
+        return f"{ours:.1f}{delta}"
+    mean = statistics.fmean(known)
+    delta = "" if paper is None else f" ({mean - paper:+.1f})"
+    return f"{mean:.1f} ± {statistics.stdev(known):.1f}{delta}"
+
+
+def summarize(runs: Sequence[CellRun], metrics: Sequence[str]) -> list[dict[str, Any]]:
+    """Per cell and model: n seeds, mean and std of every metric, and the wall times per
+    stage (for the README's measurement and scripts)."""
+    groups: dict[tuple[str, str | None], list[CellRun]] = {}
+    for run in runs:
+        if run.model is not None:
+            groups.setdefault((run.cell.key, run.shown_model), []).append(run)
+    summary = []
+    for (key, model), group in groups.items():
+        entry: dict[str, Any] = {"cell": key, "model": model, "seeds": [r.seed for r in group]}
+        for metric in metrics:
+            known = [r.metrics[metric] for r in group if r.metrics.get(metric) is not None]
+            entry[metric] = {
+                "mean": statistics.fmean(known) if known else None,
+                "std": statistics.stdev(known) if len(known) > 1 else None,
+                "values": known,
+            }
+        entry["train_s"] = [r.train_s for r in group]
+        entry["eval_s"] = [r.eval_s for r in group]
+        summary.append(entry)
+    return summary

@@ -68,3 +68,35 @@ def test_a_checkpoint_served_by_vllm_is_excluded_too(tmp_path):
     served = model.replace("hf:", "vllm:", 1)
     assert selection_conversations(served).conversation_ids == {"c1"}
     assert selection_conversations("litellm:openai/gpt-4o") is None
+
+
+def test_training_conversations_on_the_evaluated_split_are_excluded_too(tmp_path):
+    """A checkpoint trained with --train_split validation never scores its training
+    conversations on validation, with or without a selection sample."""
+    conversations = PACIFIC.load("validation", None)
+    trained, selected = conversations[0], conversations[1]
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    data = {
+        "train": {"split": "validation", "conversation_ids": [trained.id]},
+        "validation": {"split": "validation", "conversation_ids": [selected.id]},
+    }
+    (folder / "training_config.json").write_text(json.dumps({"task": "pacific", "data": data}))
+    config = EvalConfig(model=f"hf:{folder}", split="validation")
+    kept = {state.conversation_id for state in select_turn_states(PACIFIC, config)[0]}
+    assert kept == {conversations[2].id}
+    assert selection_conversations(config.model).conversation_ids == {selected.id}
+
+    data["validation"] = None  # trained without checkpoint selection
+    (folder / "training_config.json").write_text(json.dumps({"task": "pacific", "data": data}))
+    kept = {state.conversation_id for state in select_turn_states(PACIFIC, config)[0]}
+    assert kept == {selected.id, conversations[2].id}
+
+
+def test_listed_conversations_are_left_out_of_any_model(tmp_path):
+    conversations = PACIFIC.load("validation", None)
+    config = EvalConfig(model="smollm2", exclude_conversations=(conversations[0].id,))
+    kept = {state.conversation_id for state in select_turn_states(PACIFIC, config)[0]}
+    assert kept == {c.id for c in conversations[1:]}
+    assert "exclude_conversations" not in EvalConfig().identity()
+    assert config.identity()["exclude_conversations"] == (conversations[0].id,)

@@ -71,10 +71,67 @@ def reproduce_command(
     cache: CacheOption = True,
     cache_dir: CacheDir = None,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    train: Annotated[
+        bool,
+        typer.Option(
+            help="Train the tuned cells here from --model (each seed), score them and the "
+            "untuned base zero-shot on the same held-out conversations."
+        ),
+    ] = False,
+    conversations: Annotated[
+        int | None,
+        typer.Option(
+            help="--train: training conversations for every tuned approach (default: each "
+            "cell's own, 50/100/250)."
+        ),
+    ] = None,
+    seeds: Annotated[
+        str, typer.Option(help="--train: training seeds, comma-separated (e.g. 0,1,2).")
+    ] = "0",
+    budget: Annotated[
+        str,
+        typer.Option(
+            help="--train: hyperparameter preset, paper (App. J.2, for a GPU) or cpu-small "
+            "(LoRA, shorter max length, fewer epochs; see README)."
+        ),
+    ] = "paper",
+    train_split: Annotated[
+        str,
+        typer.Option(
+            help="--train: split the training conversations come from; when it is the "
+            "evaluated split, they are left out of the evaluation."
+        ),
+    ] = "train",
+    approach: Annotated[
+        list[str] | None,
+        typer.Option(help="--train: only these tuned approaches (repeatable; default: all)."),
+    ] = None,
+    strong_model: Annotated[
+        str | None, typer.Option(help="--train: DPO-Dist's strong (winner) model spec (App. B).")
+    ] = None,
+    trainer: Annotated[
+        str | None,
+        typer.Option(help="--train: the cell-trainer plug-in (default: the installed one)."),
+    ] = None,
+    prompting: Annotated[
+        bool | None,
+        typer.Option(
+            "--prompting/--no-prompting",
+            help="Run the prompting rows with --model (default: yes, but not with --train).",
+        ),
+    ] = None,
 ) -> None:
     """Run the runnable cells of a paper table, submit them, print ours beside the paper's."""
     from act_bench.evaluation import EvalConfig
-    from act_bench.reproduce import ReproduceOptions, parse_checkpoint, reproduce, side_by_side
+    from act_bench.reproduce import (
+        ReproduceOptions,
+        TrainingOptions,
+        load_table,
+        parse_checkpoint,
+        parse_seeds,
+        reproduce,
+        side_by_side,
+    )
 
     options = ReproduceOptions(
         models=tuple(model or ()),
@@ -96,6 +153,18 @@ def reproduce_command(
             cache_dir=cache_dir,
         ),
         protocol=protocol,
+        training=TrainingOptions(
+            conversations=conversations,
+            seeds=parse_seeds(seeds),
+            budget=budget,
+            train_split=train_split,
+            approaches=tuple(approach or ()),
+            strong_model=strong_model,
+            trainer=trainer,
+        )
+        if train
+        else None,
+        prompting=not train if prompting is None else prompting,
     )
     _warn_if_sample(data_dir)
     runs = reproduce(
@@ -114,6 +183,16 @@ def reproduce_command(
     for row in rows:
         result.add_row(*map(escape, row), style="dim" if row[0] == "paper" else None)
     console.print(result)
+    if train:
+        console.print(_timings(runs))
+        if train_split == (split or load_table(table)["split"]):
+            console.print(
+                escape(
+                    f"Trained on {train_split} conversations: every row of a seed is scored on "
+                    f"the {train_split} split minus the conversations that seed's checkpoints "
+                    "trained or were selected on."
+                )
+            )
     for run in runs:
         if run.shots_note:
             note = escape(f"{run.cell.key} {run.model}: {run.shots_note}")
@@ -125,3 +204,22 @@ def reproduce_command(
             "and submitted."
         )
     )
+
+
+def _timings(runs) -> Table:
+    """Wall time of every stage of a --train run, per cell and seed."""
+    timings = Table("cell", "seed", "model", "train s", "eval s", "reused", title="wall times")
+    for run in runs:
+        if run.seed is None:
+            continue
+        train_s = "" if run.train_s is None else f"{run.train_s:.0f}"
+        eval_s = "" if run.eval_s is None else f"{run.eval_s:.0f}"
+        timings.add_row(
+            escape(run.cell.key),
+            str(run.seed),
+            escape(run.model or ""),
+            train_s,
+            eval_s,
+            "yes" if run.reused else "",
+        )
+    return timings

@@ -45,7 +45,7 @@ def test_prompting_cells_run_per_model_and_tuned_cells_need_checkpoints(tmp_path
     assert set(not_run) == {f"{a}:{n}" for a in ("sft", "irpo", "act") for n in (50, 100, 250)} - {
         "sft:50"
     }
-    assert "--checkpoint act:50=hf:DIR" in not_run["act:50"]
+    assert "--checkpoint act:50=hf:DIR" in not_run["act:50"] and "--train" in not_run["act:50"]
 
     ours = Leaderboard(opts.db).rows(include_paper=False)
     assert sorted((row.approach, row.num_shots) for row in ours) == [("sft", 0), ("standard", 2)]
@@ -53,11 +53,11 @@ def test_prompting_cells_run_per_model_and_tuned_cells_need_checkpoints(tmp_path
     assert "2 of the 10 requested shots" in standard.shots_note
 
     header, rows = side_by_side("table1", runs)
-    assert header[4:] == load_table("table1")["metrics"]
+    assert header[5:] == load_table("table1")["metrics"]
     mine = next(row for row in rows if row[0] == "ours" and row[2] == "standard")
     paper_value = load_table("table1")["rows"][0]["values"]["action_macro_f1"]
     ours_value = standard.metrics["action_macro_f1"]
-    assert mine[4] == f"{ours_value:.1f} ({ours_value - paper_value:+.1f})"
+    assert mine[5] == f"{ours_value:.1f} ({ours_value - paper_value:+.1f})"
 
 
 def test_a_second_run_resumes_and_replaces_instead_of_duplicating(tmp_path):

@@ -25,6 +25,7 @@ from act_bench_baselines.act.control import MAX_SHOTS, control_prompts
 from act_bench.backends import Backend, SamplingParams
 from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.errors import DataError
+from act_bench.files import append_jsonl, read_jsonl_lines
 from act_bench.generation import chunked
 from act_bench.prompting import Shot
 from act_bench.task import Task
@@ -106,19 +107,11 @@ class PreferenceStats:
 def read_cache(path: Path) -> dict[str, PreferenceExample]:
     """Records already built, by turn state id; a torn last line (killed run) is cut off the
     file, so that it is generated again and appending starts on a fresh line."""
-    if not path.is_file():
-        return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
     records: dict[str, PreferenceExample] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, line in read_jsonl_lines(path, repair=True):
         try:
             example = PreferenceExample.from_json(json.loads(line))
         except (json.JSONDecodeError, KeyError, ValueError) as error:
-            if number == len(lines):
-                path.write_text("".join(f"{kept}\n" for kept in lines[:-1]), encoding="utf-8")
-                break
             raise DataError(
                 f"bad preference record: {error}", file=str(path), record=number
             ) from None
@@ -127,11 +120,7 @@ def read_cache(path: Path) -> dict[str, PreferenceExample]:
 
 
 def _append(path: Path, examples: Sequence[PreferenceExample]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        for example in examples:
-            handle.write(json.dumps(example.to_json(), ensure_ascii=False) + "\n")
-        handle.flush()
+    append_jsonl(path, (example.to_json() for example in examples))
 
 
 def label_actions(

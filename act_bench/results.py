@@ -179,10 +179,12 @@ class RunDirectory:
         ]
         write_atomic(self.samples_path, b"".join(kept))
 
-    def write_results(self, results: dict[str, Any]) -> None:
-        """Validate against the shared schema, then write atomically."""
-        validate_results(results, file=str(self.results_path))
-        write_json_atomic(self.results_path, results)
+    def write_results(self, results: RunResults | dict[str, Any]) -> None:
+        """Write the run's results atomically; a dict is validated against the shared
+        schema first (:class:`RunResults`, which is what evaluation builds)."""
+        if not isinstance(results, RunResults):
+            results = validate_results(results, file=str(self.results_path))
+        write_json_atomic(self.results_path, results.to_json())
 
 
 def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
-"""The one schema of ``results.json``, shared by ``eval`` (before writing), ``--resume``,
-``leaderboard submit`` and ``reproduce`` (after reading).
+"""The one schema of ``results.json``, shared by ``eval`` (which builds a :class:`RunResults`
+and writes its :meth:`RunResults.to_json`), ``--resume``, ``leaderboard submit`` and
+``reproduce`` (which read one back with :func:`validate_results`).
 
 Fields act-bench reads are typed strictly (a model name is a string, a count a
 non-negative integer, a metric a finite number in [0, 100]); fields that other parts
@@ -43,7 +44,14 @@ class _Open(BaseModel):
 
 
 class Shots(_Open):
+    """``prompting.shots``: the in-context conversations shown (act_bench.prompting.shots)."""
+
+    requested: Count = 0
     used: Count = 0
+    pool: StrictStr | None = None
+    pool_size: Count | None = None
+    conversation_ids: list[StrictStr] = []
+    note: StrictStr | None = None  # why fewer were used than requested
 
 
 class Prompting(_Open):
@@ -103,6 +111,7 @@ class Trials(_Open):
     num_trials: Annotated[StrictInt, Field(ge=1)]
     seeds: list[StrictInt]
     simulator_deterministic: bool
+    note: StrictStr | None = None  # what differs between the trials
 
 
 class PassK(_Open):
@@ -177,6 +186,25 @@ class RunResults(_Open):
                 if getattr(self, name) is None:
                     raise ValueError(f"a {self.status} run needs {name!r}")
         return self
+
+    @classmethod
+    def build(cls, *, file: str, **fields: Any) -> RunResults:
+        """The results act-bench writes: every top-level key a declared field (a misspelt
+        key fails here, where it is written, rather than passing as an unknown extra), and
+        the values validated as readers validate them."""
+        undeclared = sorted(set(fields) - set(cls.model_fields))
+        if undeclared:
+            raise DataError(
+                f"results.json: {', '.join(undeclared)} is not a field of RunResults",
+                file=file,
+                field=undeclared[0],
+            )
+        return validate_results(fields, file=file)
+
+    def to_json(self) -> dict[str, Any]:
+        """``results.json`` as written: the keys that were set, nested ones included, so
+        a running run has no ``metrics`` key yet rather than ``"metrics": null``."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
     @property
     def n_backend_errors(self) -> int:

@@ -48,10 +48,10 @@ TRAIN_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_op
 
 def train_from_args(method: str, args: Sequence[str]) -> Any:
     """Fill the method's config from ``args`` (``--config FILE.yaml`` plus flags) and run it."""
-    from act_bench_baselines.common.config import parse_config
-
     module_name, config_name, function_name = TRAINERS.get(method).split(":")
     module = _import_trainer(method, module_name)
+    from act_bench_baselines.common.config import parse_config
+
     config_class = getattr(module, config_name)
     config = parse_config(
         config_class,

@@ -137,3 +137,22 @@ def test_a_symlinked_or_non_utf8_results_file_is_refused(run_copy, tmp_path):
     path.symlink_to(elsewhere)
     with pytest.raises(DataError, match="symbolic link"):
         load_results(path)
+
+
+def test_eval_writes_what_the_typed_model_round_trips(finished_run):
+    data = json.loads((finished_run / "results.json").read_text())
+    results = validate_results(data, file="results.json")
+    assert results.to_json() == data  # the file is RunResults.to_json, key for key
+    assert set(data) <= set(RunResults.model_fields)  # eval writes only declared fields
+    assert results.prompting.shots.requested == 0 and results.prompting.shots.note is None
+    assert results.trials.note.startswith("the gold simulator replays the data")
+
+
+def test_a_results_model_is_built_from_declared_fields_only(finished_run):
+    data = json.loads((finished_run / "results.json").read_text())
+    running = {k: v for k, v in data.items() if k not in ("metrics", "counts", "slices")}
+    built = RunResults.build(file="results.json", **{**running, "status": "running"})
+    assert "metrics" not in built.to_json()  # unset, not null, while the run is under way
+    with pytest.raises(DataError, match="n_item is not a field of RunResults") as caught:
+        RunResults.build(file="results.json", **{**running, "n_item": 3})
+    assert caught.value.field == "n_item"

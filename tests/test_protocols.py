@@ -148,25 +148,18 @@ def test_a_policy_that_never_stops_asking_loses_its_act_trajectory():
     assert pair.branch is Branch.BAD_TRAJECTORY and pair.outcome_score == 0.0
 
 
-def test_a_sample_that_asks_is_never_a_correct_irpo_sample_under_act_bench():
-    from act_bench_baselines.irpo.trainer import label_sample
+def test_a_sample_that_asks_at_an_answer_turn_is_never_a_correct_irpo_sample():
+    from act_bench_baselines.irpo.labelling import LabelRule, label_sample
 
     state = sample_states()[2]  # gold answer ['27,899']
     # A sample that names the answer but asks (the classifier reads it as CLARIFY).
     asking = "27,899 thousand?"
-    assert label_sample(pacific, state, asking, against="goal", threshold=0.5) == (1.0, True)
-    assert label_sample(
-        pacific, state, asking, against="goal", threshold=0.5, action=Action.CLARIFY
-    ) == (0.0, False)
-    assert label_sample(
-        pacific,
-        state,
-        asking,
-        against="goal",
-        threshold=0.5,
-        protocol=ACT_PAPER,
-        action=Action.CLARIFY,
-    ) == (0.8, True)  # act-paper credits it, in get_metrics' mode
+    bench, paper = LabelRule(threshold=0.5), LabelRule(threshold=0.5, protocol=ACT_PAPER)
+    assert label_sample(pacific, state, asking, action=Action.ANSWER, rule=bench) == (1.0, True)
+    # act-bench: an unanswered sample scores 0 against the goal; act-paper credits its
+    # content (get_metrics' mode), but either way asking is the wrong action here
+    assert label_sample(pacific, state, asking, action=Action.CLARIFY, rule=bench) == (0.0, False)
+    assert label_sample(pacific, state, asking, action=Action.CLARIFY, rule=paper) == (0.8, False)
 
 
 def test_act_training_takes_the_task_tolerance_and_the_protocol_rules(tmp_path):

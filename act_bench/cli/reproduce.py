@@ -122,6 +122,7 @@ def reproduce_command(
     ] = None,
 ) -> None:
     """Run the runnable cells of a paper table, submit them, print ours beside the paper's."""
+    from act_bench.errors import ConfigError
     from act_bench.evaluation import EvalConfig
     from act_bench.reproduce import (
         ReproduceOptions,
@@ -133,6 +134,18 @@ def reproduce_command(
         side_by_side,
     )
 
+    training_flags = {
+        "--conversations": conversations is not None,
+        "--seeds": seeds != "0",
+        "--budget": budget != "paper",
+        "--train-split": train_split != "train",
+        "--approach": bool(approach),
+        "--strong-model": strong_model is not None,
+        "--trainer": trainer is not None,
+    }
+    if not train and any(training_flags.values()):
+        given = ", ".join(flag for flag, set_ in training_flags.items() if set_)
+        raise ConfigError(f"{given} only apply with --train", hint="add --train")
     options = ReproduceOptions(
         models=tuple(model or ()),
         checkpoints=dict(parse_checkpoint(text) for text in checkpoint or ()),

@@ -262,3 +262,15 @@ def _fields(options: ReproduceOptions) -> dict:
     from dataclasses import fields
 
     return {f.name: getattr(options, f.name) for f in fields(options)}
+
+
+def test_training_flags_without_train_are_refused():
+    from helpers import one_line_error
+    from typer.testing import CliRunner
+
+    from act_bench.cli import app
+
+    result = CliRunner().invoke(
+        app, ["reproduce", "table1", "--model", "scripted", "--seeds", "0,1", "--budget", "x"]
+    )
+    one_line_error(result, "--seeds, --budget only apply with --train")

@@ -12,7 +12,6 @@ run, with what it would need; nothing is invented.
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from collections.abc import Callable, Sequence
@@ -20,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from act_bench.errors import ConfigError
+from act_bench.errors import ConfigError, DataError
 from act_bench.evaluation import EvalConfig, run_evaluation
 from act_bench.leaderboard import Leaderboard, paper_tables, read_submission
-from act_bench.results import config_hash
+from act_bench.results import config_hash, load_results
+from act_bench.results_schema import RunResults
 from act_bench.tuning import (
     CellTrainer,
     TrainedCheckpoint,
@@ -284,7 +284,7 @@ def _evaluate_cell(
     finished = _finished_results(config)
     if finished is None:
         result = run_evaluation(config, resume=_resumable(config), show_progress=show_progress)
-        finished = result.results
+        finished = result.run_results
     submission = read_submission(
         Path(config.output_dir),
         name=f"{table_id} {cell.key} {config.model}"
@@ -292,29 +292,29 @@ def _evaluate_cell(
         approach=PROMPTING_STYLES[ZERO_SHOT] if cell.approach == ZERO_SHOT else cell.approach,
     )
     board.submit(submission, replace=True)
-    shots = (finished.get("prompting") or {}).get("shots") or {}
+    shots = finished.prompting.shots if finished.prompting is not None else None
     return CellRun(
         cell,
         config.model,
-        dict(finished.get("metrics") or {}),
+        dict(finished.metrics or {}),
         config.output_dir,
-        shots_note=shots.get("note"),
-        eval_s=(finished.get("timings") or {}).get("total_s"),
+        shots_note=shots.note if shots is not None else None,
+        eval_s=(finished.timings or {}).get("total_s"),
         **details,
     )
 
 
-def _finished_results(config: EvalConfig) -> dict[str, Any] | None:
+def _finished_results(config: EvalConfig) -> RunResults | None:
     """results.json of a completed run in the cell's folder (named by its config hash), so a
-    finished evaluation is never run again."""
+    finished evaluation is never run again; read through the one schema (RunResults)."""
     path = Path(config.output_dir) / "results.json"
     if not path.is_file():
         return None
     try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None  # a torn file: run_evaluation's resume rewrites it
-    return results if results.get("status") == "complete" else None
+        results = load_results(path)
+    except DataError:
+        return None  # a torn or damaged file: run_evaluation's resume rewrites or refuses it
+    return results if results.status == "complete" else None
 
 
 def _resumable(config: EvalConfig) -> bool:

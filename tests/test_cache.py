@@ -101,7 +101,7 @@ def test_two_processes_write_at_once(tmp_path) -> None:
 
 
 def test_eval_rerun_answers_the_classifier_from_the_cache_and_splits_usage(
-    tmp_path, data_dir
+    tmp_path, bundled_sample
 ) -> None:
     """One model is the policy, the simulator and the classifier: usage keeps them apart,
     and a second run with the same flags gets every classifier call from the cache."""
@@ -111,7 +111,7 @@ def test_eval_rerun_answers_the_classifier_from_the_cache_and_splits_usage(
             model="scripted",
             simulator="scripted",
             action_classifier="scripted",
-            data_dir=str(data_dir),
+            data_dir=None,  # the bundled sample
             limit=4,
             output_dir=str(tmp_path / name),
             cache_dir=str(tmp_path / "cache"),

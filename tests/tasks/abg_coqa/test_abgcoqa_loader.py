@@ -105,7 +105,7 @@ def test_real_test_split_is_labeled(real_dir):
     assert sum(s.gold_action is Action.CLARIFY for s in states) == 123
 
 
-def test_missing_train_file_names_the_file_and_the_download_command(real_dir, tmp_path):
+def test_missing_train_file_names_the_file_and_the_download_command(tmp_path):
     with pytest.raises(DataError) as caught:
         task.load("train", tmp_path)
     assert "coqa_abg_train.json" in str(caught.value)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from act_bench_tasks.ambigsql.spider import materialize_databases
 
+from act_bench.files import write_json_atomic
 from act_bench.paths import cache_root
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
@@ -58,8 +59,6 @@ def rebuild_sample() -> list[Path]:
     build settings recorded in ``stats.json`` name the bundled folder instead of the cache,
     without the time stamps, so that the files only change when their content does.
     """
-    import json
-
     from act_bench_tasks.ambigsql.builder import BuildConfig, build_ambigsql
 
     config = BuildConfig(spider_dir=str(sample_spider_dir()), out_dir=str(SAMPLE_DIR))
@@ -70,6 +69,5 @@ def rebuild_sample() -> list[Path]:
     for volatile in ("created", "elapsed_s", "act_bench_version"):
         build.pop(volatile, None)
     stats["build"] = build
-    stats_path = SAMPLE_DIR / "stats.json"
-    stats_path.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    write_json_atomic(SAMPLE_DIR / "stats.json", stats)
     return list(result.files)

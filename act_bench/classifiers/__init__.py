@@ -14,6 +14,7 @@ from act_bench.classifiers.base import ActionClassifier, ClassificationInput
 from act_bench.classifiers.heuristic import HeuristicClassifier
 from act_bench.errors import ConfigError
 from act_bench.specs import Spec
+from act_bench.task import Task
 
 __all__ = [
     "ActionClassifier",
@@ -28,15 +29,15 @@ BUILTIN_CLASSIFIERS = ("heuristic",)
 def load_classifier(
     spec: str,
     *,
-    task: object | None,
+    task: Task | None,
     backend_options: BackendOptions | None = None,
     seed: int = 0,
     backend: Backend | None = None,
 ) -> ActionClassifier:
     """The classifier a spec names: ``heuristic`` or a backend spec (few-shot, App. G).
 
-    ``task`` supplies in-context examples through ``classifier_examples()`` when it has
-    that method; ``seed`` reaches the backend's sampling parameters. ``backend``, when
+    ``task`` supplies in-context examples through :meth:`Task.classifier_examples` (none:
+    the generic ones); ``seed`` reaches the backend's sampling parameters. ``backend``, when
     given, is the model to prompt (evaluation passes one that meters the classifier's role
     and caches its calls, :mod:`act_bench.usage`); by default the shared instance.
     """

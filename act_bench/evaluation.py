@@ -28,6 +28,7 @@ from act_bench.episode import Episode, episodes_for, simulate_trajectories
 from act_bench.errors import ConfigError, DataError
 from act_bench.generation import chunked
 from act_bench.metrics import other_mode_metrics
+from act_bench.options import option
 from act_bench.progress import progress_bar
 from act_bench.prompt_provenance import prompt_fingerprint
 from act_bench.prompting import (
@@ -37,9 +38,8 @@ from act_bench.prompting import (
     get_prompt_style,
     select_shots,
 )
-from act_bench.protocols import ACT_BENCH, DEFAULT_PROTOCOL, EvaluationProtocol, get_protocol
+from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import RunDirectory, config_hash
-from act_bench.results_schema import RunResults
 from act_bench.selection import conversations_seen
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
@@ -53,38 +53,45 @@ from act_bench.usage import CLASSIFIER, POLICY, SIMULATOR, RoleBackend, role_usa
 class EvalConfig:
     """Everything that determines an evaluation run; recorded verbatim in results.json."""
 
-    task: str = "pacific"
-    model: str = "smollm2"
-    simulator: str = "gold"
-    action_classifier: str = "heuristic"
-    protocol: str = DEFAULT_PROTOCOL
-    split: str = "validation"
-    data_dir: str | None = None
-    limit: int | None = None
-    batch_size: int = 8
-    seed: int = 0
-    max_turns: int | None = None  # None: the protocol's cap, else 3
-    max_new_tokens: int | None = None  # None: the protocol's budget or the task's default
-    temperature: float = 0.0
-    top_p: float = 1.0
-    device: str | None = None
-    dtype: str | None = None
-    api_base: str | None = None
-    max_concurrency: int = 8
-    timeout_s: float = 120.0  # per API request attempt; not part of the run's identity
-    prompt_style: str = "standard"
-    num_shots: int = 0
-    shot_pool: str = "train"
-    include_selection: bool = False  # keep a checkpoint's selection (and training) conversations
+    task: str = option("task")
+    model: str = option("model")
+    simulator: str = option("simulator")
+    action_classifier: str = option("action_classifier")
+    protocol: str = option("protocol")
+    split: str = option("split")
+    data_dir: str | None = option("data_dir")
+    limit: int | None = option("limit")
+    batch_size: int = option("batch_size")
+    seed: int = option("seed")
+    max_turns: int | None = option("max_turns")  # None: the protocol's cap, else 3
+    # None: the protocol's budget or the task's default
+    max_new_tokens: int | None = option("max_new_tokens")
+    temperature: float = option("temperature")
+    top_p: float = option("top_p")
+    device: str | None = option("device")
+    dtype: str | None = option("dtype")
+    api_base: str | None = option("api_base")
+    max_concurrency: int = option("max_concurrency")
+    # per API request attempt; not part of the run's identity
+    timeout_s: float = option("timeout_s")
+    prompt_style: str = option("prompt_style")
+    num_shots: int = option("num_shots")
+    shot_pool: str = option("shot_pool")
+    # keep a checkpoint's selection (and training) conversations
+    include_selection: bool = option("include_selection")
     # conversations of the split left out of the run, e.g. those any compared checkpoint
     # trained or was selected on (act-bench reproduce --train scores all on the same ones)
     exclude_conversations: tuple[str, ...] = ()
-    output_dir: str = "runs/latest"
-    prefix_cache: bool = True  # reuse computed prompt prefixes; not part of the identity
-    num_trials: int = 1  # runs of every episode, each with its own seed (act_bench.trials)
-    cache: bool = True  # the response cache for auxiliary model calls (act_bench.cache)
-    cache_dir: str | None = None  # None: $ACT_BENCH_CACHE or the user cache directory
-    cache_policy: bool = False  # also cache the policy's calls (then trials repeat them)
+    output_dir: str = option("output_dir")
+    # reuse computed prompt prefixes; not part of the identity
+    prefix_cache: bool = option("prefix_cache")
+    # runs of every episode, each with its own seed (act_bench.trials)
+    num_trials: int = option("num_trials")
+    cache: bool = option("cache")  # the response cache for auxiliary model calls (act_bench.cache)
+    # None: $ACT_BENCH_CACHE or the user cache directory
+    cache_dir: str | None = option("cache_dir")
+    # also cache the policy's calls (then trials repeat them)
+    cache_policy: bool = option("cache_policy")
 
     def resolved(self) -> EvalConfig:
         """The config with the turn cap and token budget its protocol and task imply filled
@@ -200,15 +207,10 @@ def _check_ranges(config: EvalConfig) -> None:
 class EvalResult:
     metrics: dict[str, float | None]
     counts: dict[str, int]
-    run_results: RunResults  # what results.json holds, typed
+    results: dict[str, Any]
     records: list[EpisodeRecord] = field(default_factory=list)
     output_dir: Path | None = None
     retried: int = 0  # (episode, trial)s resumed because they had ended in a backend error
-
-    @property
-    def results(self) -> dict[str, Any]:
-        """``results.json`` as written (:meth:`RunResults.to_json`)."""
-        return self.run_results.to_json()
 
 
 def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | None]:
@@ -363,7 +365,7 @@ def _evaluate(
     if prompts:
         provenance["prompts"] = prompts
     provenance["trials"] = _trials_note(config, seeds)
-    run.write_results(_run_results(run, provenance))
+    run.write_results({**provenance, "status": "running"})
 
     loop_started = time.perf_counter()
     records = list(done)
@@ -414,7 +416,10 @@ def _evaluate(
         **run_counts(records),
         "n_excluded_selection": _excluded_selection(task, config, data_dir),
     }
-    scores = {
+    results = {
+        **provenance,
+        # with backend errors the metrics are not the model's: --resume runs those items again
+        "status": "incomplete" if counts["n_backend_errors"] else "complete",
         "metrics": metrics,
         "counts": counts,
         "slices": run_slices(task, records, similarity=similarity),
@@ -430,27 +435,8 @@ def _evaluate(
         },
         "usage": role_usage([policy, simulator_backend, classifier_backend]),
     }
-    results = _run_results(run, provenance, scores)
     run.write_results(results)
     return EvalResult(metrics, counts, results, records, run.path, retried)
-
-
-def _run_results(
-    run: RunDirectory, provenance: dict[str, Any], scores: dict[str, Any] | None = None
-) -> RunResults:
-    """The run's ``results.json``, built in this one place as a :class:`RunResults`: the
-    provenance alone while the run is under way, with its scores once it has finished.
-
-    With backend errors the metrics are not the model's, so the run is ``incomplete`` and
-    ``--resume`` runs those items again.
-    """
-    if scores is None:
-        status = "running"
-    else:
-        status = "incomplete" if scores["counts"]["n_backend_errors"] else "complete"
-    return RunResults.build(
-        file=str(run.results_path), **provenance, status=status, **(scores or {})
-    )
 
 
 def _retry_backend_errors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -13,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from act_bench.errors import ActBenchError
+from act_bench.options import SHARED, Option
 
 console = Console()
 errors = Console(stderr=True)
@@ -46,77 +48,79 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-Task = Annotated[str, typer.Option("--task", "-t", help="Task name (see `act-bench tasks`).")]
-Split = Annotated[str, typer.Option(help="Dataset split.")]
-DataDir = Annotated[
-    str | None,
-    typer.Option(
-        help="Data root holding <task>/ folders; defaults to $ACT_BENCH_DATA, "
-        "else the bundled sample."
-    ),
-]
-Seed = Annotated[int, typer.Option(help="Seed for sampling, simulators and selection.")]
-ProtocolOption = Annotated[
-    str,
-    typer.Option(
-        help="Evaluation protocol: act-bench (multi-round, PACIFIC's DROP F1, no credit "
-        "without an answer) or act-paper (the ACT authors' scoring: first line, 128 tokens, "
-        "one clarification round, their get_metrics)."
-    ),
-]
-PromptStyleOption = Annotated[
-    str,
-    typer.Option(
-        help="Prompting style (App. E): standard (Table A17), cot (A18), proactive (A19)."
-    ),
-]
-NumShots = Annotated[
-    int, typer.Option(help="In-context conversations drawn with --seed from the shot pool.")
-]
-ShotPool = Annotated[
-    str,
-    typer.Option(
-        help="Split the shots come from (a seeded 250-conversation pool); falls back to the "
-        "task's bundled sample when absent."
-    ),
-]
-PrefixCacheOption = Annotated[
-    bool,
-    typer.Option(
-        "--prefix-cache/--no-prefix-cache",
-        help="hf/smollm2: reuse the KV cache of prompt prefixes already computed; vllm: "
-        "automatic prefix caching. Greedy outputs are the same either way.",
-    ),
-]
+def shared_option(name: str, *declarations: str) -> Any:
+    """A typer option for the shared concept ``name``: its help from the one table
+    (:data:`act_bench.options.SHARED`), so every command words it alike."""
+    spec = SHARED[name]
+    return typer.Option(*declarations, help=spec.help, metavar=spec.metavar)
 
-NumTrials = Annotated[
-    int,
-    typer.Option(
-        help="Run every episode K times, each trial with its own seed derived from --seed; "
-        "results.json adds the std across trials, pass^k and pass@k."
-    ),
+
+def parameters_from_table(
+    table: dict[str, Option], *, defaults: dict[str, Any] | None = None
+) -> list[inspect.Parameter]:
+    """Keyword parameters for a typer command, one per entry of ``table`` (``act-bench
+    eval``'s: :data:`~act_bench.options.EVAL_OPTIONS`): kebab-case flags, a bool as
+    ``--name/--no-name``, the table's type, help and default unless ``defaults`` says
+    otherwise."""
+    defaults = defaults or {}
+    parameters = []
+    for name, spec in table.items():
+        flag = spec.flag_for(name)
+        if spec.type is bool:
+            declarations = [f"{flag}/--no-{flag.removeprefix('--')}"]
+        else:
+            declarations = [flag, *([spec.short] if spec.short else [])]
+        default = defaults.get(name, spec.default)
+        annotation = spec.type if name not in defaults or default is not None else spec.type | None
+        info = typer.Option(*declarations, help=spec.help, metavar=spec.metavar)
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=Annotated[annotation, info],
+            )
+        )
+    return parameters
+
+
+def with_parameters(parameters: list[inspect.Parameter]) -> Callable[[F], F]:
+    """Give a ``**values`` command the signature typer reads its options from."""
+
+    def decorate(command: F) -> F:
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return command
+
+    return decorate
+
+
+def given_on_command_line(context: typer.Context, names: Any) -> set[str]:
+    """Which of the command's parameters the user passed (not left at their default), so
+    that they win over a --config file."""
+    sources = {name: context.get_parameter_source(name) for name in names}
+    return {
+        name
+        for name, source in sources.items()
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+    }
+
+
+Task = Annotated[str, shared_option("task", "--task", "-t")]
+Split = Annotated[str, shared_option("split")]
+DataDir = Annotated[str | None, shared_option("data_dir")]
+Seed = Annotated[int, shared_option("seed")]
+ProtocolOption = Annotated[str, shared_option("protocol")]
+PromptStyleOption = Annotated[str, shared_option("prompt_style")]
+NumShots = Annotated[int, shared_option("num_shots")]
+ShotPool = Annotated[str, shared_option("shot_pool")]
+PrefixCacheOption = Annotated[
+    bool, shared_option("prefix_cache", "--prefix-cache/--no-prefix-cache")
 ]
-CacheOption = Annotated[
-    bool,
-    typer.Option(
-        "--cache/--no-cache",
-        help="Answer the simulator's, classifier's and generators' model calls from the "
-        "response cache when the same call was made before.",
-    ),
-]
-CacheDir = Annotated[
-    str | None,
-    typer.Option(
-        help="Folder of the response cache (default $ACT_BENCH_CACHE, else the user cache "
-        "directory)."
-    ),
-]
-CachePolicy = Annotated[
-    bool,
-    typer.Option(
-        help="Cache the policy's calls too (off by default, so that trials still sample)."
-    ),
-]
+NumTrials = Annotated[int, shared_option("num_trials")]
+CacheOption = Annotated[bool, shared_option("cache", "--cache/--no-cache")]
+CacheDir = Annotated[str | None, shared_option("cache_dir")]
+CachePolicy = Annotated[bool, shared_option("cache_policy")]
+Quiet = Annotated[bool, shared_option("quiet")]
 
 
 def default_output_dir(
@@ -124,11 +128,12 @@ def default_output_dir(
     split: str,
     model: str,
     *,
-    prompt_style: str = "standard",
+    prompt_style: str | None = "standard",
     num_shots: int = 0,
     protocol: str = "act-bench",
 ) -> str:
     safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
+    prompt_style = prompt_style or "standard"  # None: the checkpoint's style (EvalConfig)
     prompting = "" if prompt_style == "standard" and num_shots == 0 else f"-{prompt_style}"
     prompting += f"-{num_shots}shot" if num_shots else ""
     prompting += "" if protocol == "act-bench" else f"-{protocol}"

@@ -2,151 +2,81 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from act_bench.cli.app import app
 from act_bench.cli.common import (
-    CacheDir,
-    CacheOption,
-    CachePolicy,
     DataDir,
-    NumShots,
-    NumTrials,
-    PrefixCacheOption,
-    PromptStyleOption,
     ProtocolOption,
     Seed,
-    ShotPool,
     Split,
     Task,
     _print_metrics,
     _warn_if_sample,
     console,
     default_output_dir,
+    given_on_command_line,
+    parameters_from_table,
     reports_errors,
+    with_parameters,
 )
+from act_bench.options import COMMAND_OPTIONS, EVAL_OPTIONS, read_options_file
+
+EVAL_PARAMETERS = [
+    inspect.Parameter("context", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context),
+    inspect.Parameter(
+        "config",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                metavar="FILE.yaml",
+                help="Options from a YAML mapping (keys: the option names, e.g. max_new_tokens "
+                "or max-new-tokens); flags given on the command line win.",
+            ),
+        ],
+    ),
+    *parameters_from_table(EVAL_OPTIONS, defaults={"output_dir": None}),
+    *parameters_from_table(COMMAND_OPTIONS),
+]
 
 
 @app.command("eval")
 @reports_errors
-def eval_command(
-    task: Task = "pacific",
-    model: Annotated[
-        str,
-        typer.Option(
-            help="Policy model spec: smollm2 | hf:PATH_OR_ID | litellm:PROVIDER/MODEL "
-            "| vllm:PATH_OR_ID."
-        ),
-    ] = "smollm2",
-    simulator: Annotated[
-        str, typer.Option(help="User simulator: gold (replay) or a model spec.")
-    ] = "gold",
-    action_classifier: Annotated[
-        str, typer.Option(help="Action classifier: heuristic or a model spec (few-shot, App. G).")
-    ] = "heuristic",
-    protocol: ProtocolOption = "act-bench",
-    split: Split = "validation",
-    limit: Annotated[
-        int | None, typer.Option(help="Evaluate only the first N turn states.")
-    ] = None,
-    batch_size: Annotated[int, typer.Option(help="Items generated together.")] = 8,
-    seed: Seed = 0,
-    max_turns: Annotated[
-        int | None,
-        typer.Option(help="Cap on policy turns per trajectory (default 3; act-paper: 2)."),
-    ] = None,
-    max_new_tokens: Annotated[
-        int | None,
-        typer.Option(
-            help="Tokens generated per policy turn (default: the task's, 64, AmbigSQL 256; "
-            "act-paper: 128 or the task's if larger)."
-        ),
-    ] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
-    output_dir: Annotated[
-        str | None, typer.Option(help="Run directory (default runs/<task>-<split>-<model>).")
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Continue a killed run without redoing finished items.")
-    ] = False,
-    data_dir: DataDir = None,
-    device: Annotated[
-        str | None, typer.Option(help="hf/smollm2 device (cpu, cuda, cuda:1); default auto.")
-    ] = None,
-    dtype: Annotated[
-        str | None, typer.Option(help="hf/smollm2 dtype (float32, bfloat16, float16).")
-    ] = None,
-    api_base: Annotated[
-        str | None, typer.Option(help="litellm: base URL of an OpenAI-compatible server.")
-    ] = None,
-    max_concurrency: Annotated[int, typer.Option(help="litellm: concurrent requests.")] = 8,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            help="litellm: seconds one request attempt may take before it is retried.",
-            metavar="SECONDS",
-        ),
-    ] = 120.0,
-    prompt_style: PromptStyleOption = "standard",
-    num_shots: NumShots = 0,
-    shot_pool: ShotPool = "train",
-    include_selection: Annotated[
-        bool,
-        typer.Option(
-            help="Keep the conversations an hf: or vllm: checkpoint was selected on (its "
-            "training_config.json); by default they are left out and counted."
-        ),
-    ] = False,
-    prefix_cache: PrefixCacheOption = True,
-    num_trials: NumTrials = 1,
-    cache: CacheOption = True,
-    cache_dir: CacheDir = None,
-    cache_policy: CachePolicy = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
-) -> None:
-    """Run the interactive evaluation of App. D: respond, classify, simulate the user, score."""
+@with_parameters(EVAL_PARAMETERS)
+def eval_command(**values: Any) -> None:
+    """Run the interactive evaluation of App. D: respond, classify, simulate the user, score.
+
+    Every option is also a key of the --config YAML file (an EvalConfig field).
+    """
     from act_bench.evaluation import EvalConfig, run_evaluation
 
-    config = EvalConfig(
-        task=task,
-        model=model,
-        simulator=simulator,
-        action_classifier=action_classifier,
-        protocol=protocol,
-        split=split,
-        data_dir=data_dir,
-        limit=limit,
-        batch_size=batch_size,
-        seed=seed,
-        max_turns=max_turns,
-        max_new_tokens=max_new_tokens,
-        temperature=temperature,
-        top_p=top_p,
-        device=device,
-        dtype=dtype,
-        api_base=api_base,
-        max_concurrency=max_concurrency,
-        timeout_s=timeout,
-        prompt_style=prompt_style,
-        num_shots=num_shots,
-        shot_pool=shot_pool,
-        include_selection=include_selection,
-        prefix_cache=prefix_cache,
-        num_trials=num_trials,
-        cache=cache,
-        cache_dir=cache_dir,
-        cache_policy=cache_policy,
-        output_dir=output_dir
-        or default_output_dir(
-            task, split, model, prompt_style=prompt_style, num_shots=num_shots, protocol=protocol
-        ),
-    )
+    context, config_file = values.pop("context"), values.pop("config")
+    if config_file is not None:
+        from_file = read_options_file(config_file, {**EVAL_OPTIONS, **COMMAND_OPTIONS})
+        given = given_on_command_line(context, values)
+        values.update({name: value for name, value in from_file.items() if name not in given})
+    resume, quiet = values.pop("resume"), values.pop("quiet")
+    if values["output_dir"] is None:
+        values["output_dir"] = default_output_dir(
+            values["task"],
+            values["split"],
+            values["model"],
+            prompt_style=values["prompt_style"],
+            num_shots=values["num_shots"],
+            protocol=values["protocol"],
+        )
+    config = EvalConfig(**values)
+    task, split, model, data_dir = config.task, config.split, config.model, config.data_dir
+    num_trials = config.num_trials
     _warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
     _print_metrics(

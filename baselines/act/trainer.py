@@ -35,7 +35,11 @@ from act_bench_baselines.act.preferences import (
     states_for_steps,
 )
 from act_bench_baselines.act.tokenize import tokenize_pair
-from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.config import (
+    BackendArguments,
+    PreferenceArguments,
+    TaskTrainingArguments,
+)
 from act_bench_baselines.common.data import DataSelection
 from act_bench_baselines.common.run import TrainingData, TrainingRun, console
 from act_bench_baselines.common.trainer import PreferenceTrainer
@@ -45,6 +49,7 @@ from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.cache import CacheSettings
 from act_bench.classifiers import load_classifier
 from act_bench.errors import ConfigError
+from act_bench.options import option
 from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
 from act_bench.simulators import load_simulator
@@ -54,7 +59,7 @@ BRANCHES = (Branch.WRONG_ACTION, Branch.GOOD_TRAJECTORY, Branch.BAD_TRAJECTORY)
 
 
 @dataclass
-class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
+class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DPOConfig):
     """``act-bench train act``: TRL's ``DPOConfig`` plus ACT's components and ablations."""
 
     method_name = "act"
@@ -73,13 +78,8 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "classifier:SPEC (pseudo-labels from an action annotator, §5.4)."
         },
     )
-    action_classifier: str = field(
-        default="heuristic",
-        metadata={"help": "Action classifier A: heuristic or a model spec (App. G)."},
-    )
-    simulator: str = field(
-        default="gold", metadata={"help": "User simulator U: gold (replay) or a model spec."}
-    )
+    action_classifier: str = option("action_classifier", note="A of Alg. 2.")
+    simulator: str = option("simulator", note="U of Alg. 2.")
     tolerance: float | None = field(
         default=None,
         metadata={
@@ -87,32 +87,20 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "task's (PACIFIC 0.9 as in the authors' code, Abg-CoQA and AmbigSQL 0.5)."
         },
     )
-    protocol: str = field(
-        default="act-bench",
-        metadata={
-            "help": "Evaluation protocol of the simulated trajectories: act-bench (a trajectory "
-            "that never answers loses) or act-paper (the authors' first line, one round)."
-        },
-    )
-    max_turns: int | None = field(
-        default=None,
-        metadata={"help": "Cap on policy turns in a simulated trajectory (default: 3)."},
-    )
-    max_new_tokens: int | None = field(
-        default=None,
-        metadata={
-            "help": "Tokens generated per policy turn and per y_l of M; default: the task's "
-            "(64; AmbigSQL 256), 128 under --protocol act-paper."
-        },
-    )
-    sampling_temperature: float = field(
-        default=1.0, metadata={"help": "Temperature of on-policy sampling (Alg. 2 line 2)."}
+    protocol: str = option("protocol", note="Here: of the simulated trajectories.")
+    max_turns: int | None = option("max_turns", note="Here: in a simulated trajectory.")
+    max_new_tokens: int | None = option("max_new_tokens", note="M's y_l too.")
+    temperature: float = option(
+        "temperature",
+        1.0,
+        note="Here: on-policy sampling (Alg. 2 line 2); was --sampling-temperature.",
     )
     generator_temperature: float = field(
         default=0.0, metadata={"help": "Temperature of M when building D_pref (0 = greedy)."}
     )
-    generation_batch_size: int = field(
-        default=8, metadata={"help": "Prompts M generates together when building D_pref."}
+    batch_size: int = option(
+        "batch_size",
+        note="Here: prompts M, A and U take together; was --generation-batch-size.",
     )
     generator_shots: int = field(
         default=10,
@@ -125,13 +113,19 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
         default=False,
         metadata={"help": "Ablation (Table 5): sample both winning and losing actions at random."},
     )
-    no_on_policy: bool = field(
-        default=False,
-        metadata={"help": "Ablation (Table 5): plain offline DPO on D_pref (no sampling)."},
+    on_policy: bool = field(
+        default=True,
+        metadata={
+            "help": "On-policy sampling (Alg. 2); --no-on-policy is Table 5's ablation: plain "
+            "offline DPO on D_pref (no sampling)."
+        },
     )
-    no_simulation: bool = field(
-        default=False,
-        metadata={"help": "Ablation (Table 5): on-policy sampling, action check, no simulation."},
+    simulation: bool = field(
+        default=True,
+        metadata={
+            "help": "Trajectory simulation (Alg. 2); --no-simulation is Table 5's ablation: "
+            "on-policy sampling and the action check only."
+        },
     )
     preferences_cache: str | None = field(
         default=None,
@@ -140,43 +134,16 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
             "cache ($ACT_BENCH_CACHE or ~/.cache/act-bench)."
         },
     )
-    cache: bool = field(
-        default=True,
-        metadata={
-            "help": "Answer model M's calls (y_l of Alg. 1) from the response cache when the "
-            "same call (model, options, sampling incl. seed, messages) was made before; "
-            "--no_cache turns it off."
-        },
-    )
-    cache_dir: str | None = field(
-        default=None,
-        metadata={
-            "help": "Folder of the response cache (default $ACT_BENCH_CACHE, else the user "
-            "cache directory)."
-        },
-    )
-    prefix_cache: bool = field(
-        default=True,
-        metadata={
-            "help": "Reuse the KV cache of prompt prefixes already computed when M builds "
-            "D_pref and when the policy samples and simulates (hf/smollm2; vllm: automatic "
-            "prefix caching); --no_prefix_cache turns it off. Greedy outputs are the same."
-        },
-    )
-    api_base: str | None = field(
-        default=None, metadata={"help": "litellm: base URL of an OpenAI-compatible server."}
-    )
-    max_concurrency: int = field(default=8, metadata={"help": "litellm: concurrent requests."})
 
     def __post_init__(self) -> None:
         if self.action_labels != GOLD_LABELS and not self.action_labels.startswith("classifier:"):
             raise ConfigError(
-                f"--action_labels must be gold or classifier:SPEC, got {self.action_labels!r}"
+                f"--action-labels must be gold or classifier:SPEC, got {self.action_labels!r}"
             )
         if self.random_actions and self.action_labels != GOLD_LABELS:
-            raise ConfigError("--random_actions replaces the action labels; drop --action_labels")
-        if self.no_on_policy and self.no_simulation:
-            raise ConfigError("--no_on_policy already implies no simulation; pass only one")
+            raise ConfigError("--random-actions replaces the action labels; drop --action-labels")
+        if not self.on_policy and not self.simulation:
+            raise ConfigError("--no-on-policy already implies no simulation; pass only one")
         self._fill_task_defaults()
         if not 0.0 <= self.tolerance < 1.0:
             raise ConfigError(f"--tolerance must be in [0, 1), got {self.tolerance}")
@@ -200,8 +167,8 @@ class ActConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
 
     def settings(self) -> ActSettings:
         return ActSettings(
-            on_policy=not self.no_on_policy,
-            simulate=not self.no_simulation,
+            on_policy=self.on_policy,
+            simulate=self.simulation,
             tolerance=self.tolerance,
             max_turns=self.max_turns,
             protocol=get_protocol(self.protocol),
@@ -219,7 +186,7 @@ class ActTrainer(PreferenceTrainer):
 
     def rebuild_batch(self, inputs, example_indices):
         examples = [self.act.examples[i] for i in example_indices]
-        if not self.act.settings.on_policy:  # --no_on_policy: D_pref's pairs as they are
+        if not self.act.settings.on_policy:  # --no-on-policy: D_pref's pairs as they are
             self.branch_counts[Branch.OFFLINE.value] += len(examples)
             return inputs
         was_training = self.model.training
@@ -335,8 +302,9 @@ class ActRun(TrainingRun[ActConfig]):
         options = BackendOptions(
             api_base=config.api_base,
             max_concurrency=config.max_concurrency,
-            batch_size=config.generation_batch_size,
+            batch_size=config.batch_size,
             prefix_cache=config.prefix_cache,
+            timeout_s=config.timeout_s,
         )
         classifier = load_classifier(
             config.action_classifier, task=self.task, backend_options=options, seed=config.seed
@@ -388,7 +356,7 @@ class ActRun(TrainingRun[ActConfig]):
                     ),
                     annotator=annotator,
                     action_labels=config.labels_source,
-                    batch_size=config.generation_batch_size,
+                    batch_size=config.batch_size,
                     seed=config.seed,
                     generator_shots=config.generator_shots,
                     on_batch=advance,
@@ -415,7 +383,7 @@ class ActRun(TrainingRun[ActConfig]):
             settings=config.settings(),
             sampling=SamplingParams(
                 max_new_tokens=config.max_new_tokens,
-                temperature=config.sampling_temperature,
+                temperature=config.temperature,
                 seed=config.seed,
             ),
             pairs_log=self.output_dir / "act_pairs.jsonl",
@@ -452,7 +420,7 @@ class ActRun(TrainingRun[ActConfig]):
         )
 
     def _needed_examples(self) -> int | None:
-        """Training examples ``--max_steps`` steps draw; None when not set."""
+        """Training examples ``--max-steps`` steps draw; None when not set."""
         config = self.config
         if config.max_steps is None or config.max_steps <= 0:
             return None
@@ -460,13 +428,13 @@ class ActRun(TrainingRun[ActConfig]):
         return config.max_steps * per_step * max(1, config.world_size)
 
     def _states_for_max_steps(self, states: list[Any]) -> list[Any]:
-        """D_pref only for the training examples ``--max_steps`` steps draw (see
+        """D_pref only for the training examples ``--max-steps`` steps draw (see
         :func:`~act_bench_baselines.act.preferences.states_for_steps`)."""
         needed = self._needed_examples()
         chosen = states_for_steps(states, needed, seed=self.config.seed)
         if len(chosen) < len(states) and self.show_progress and self.state.is_main_process:
             console.print(
-                f"--max_steps {self.config.max_steps}: D_pref for the {needed} training turn "
+                f"--max-steps {self.config.max_steps}: D_pref for the {needed} training turn "
                 f"states those steps draw (of {len(states)})",
                 highlight=False,
             )

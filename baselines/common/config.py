@@ -11,6 +11,7 @@ validation split; the method-specific defaults live with each trainer.
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import warnings
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from act_bench_baselines.common.data import ALL as ALL_CONVERSATIONS
 
 from act_bench.errors import ConfigError
+from act_bench.options import RENAMED, SHARED, DeprecatedOptionWarning, kebab, option
 
 C = TypeVar("C")
 
@@ -46,7 +48,7 @@ class TaskTrainingArguments:
     hands over to the TRL config's.
     """
 
-    task: str = field(default="pacific", metadata={"help": "Task name (see `act-bench tasks`)."})
+    task: str = option("task")
     model: str = field(
         default="smollm2",
         metadata={"help": "Initial policy: smollm2 (the embedded default) | hf:PATH_OR_ID."},
@@ -54,7 +56,7 @@ class TaskTrainingArguments:
     conversations: int = field(
         default=50,
         metadata={
-            "help": "Training conversations sampled with --seed from --train_split; every turn of "
+            "help": "Training conversations sampled with --seed from --train-split; every turn of "
             "each becomes an example (the paper's data-efficient settings: 50, 100, 250)."
         },
     )
@@ -72,24 +74,12 @@ class TaskTrainingArguments:
             "Drawn from the conversations not used for training when both splits are the same."
         },
     )
-    data_dir: str | None = field(
-        default=None,
-        metadata={"help": "Data root holding <task>/ folders; defaults to $ACT_BENCH_DATA."},
+    data_dir: str | None = option("data_dir")
+    limit: int | None = option(
+        "limit", note="Here: of the training and of the validation selection (smoke tests)."
     )
-    limit: int | None = field(
-        default=None,
-        metadata={
-            "help": "Keep only the first N turn states of the training and of the validation "
-            "selection (smoke tests)."
-        },
-    )
-    model_dtype: str | None = field(
-        default=None,
-        metadata={
-            "help": "dtype the weights are loaded in (float32, bfloat16, float16); default: "
-            "bfloat16 on a GPU that supports it, float32 elsewhere."
-        },
-    )
+    dtype: str | None = option("dtype")
+    resume: bool = option("resume", note="Here: TRL's --resume-from-checkpoint last.")
     use_peft: bool = field(
         default=False, metadata={"help": "Train a LoRA adapter (peft) instead of all weights."}
     )
@@ -100,7 +90,7 @@ class TaskTrainingArguments:
         default=None,
         metadata={"help": "Modules LoRA adapts; default: all linear layers but the LM head."},
     )
-    quiet: bool = field(default=False, metadata={"help": "No progress bars."})
+    quiet: bool = option("quiet")
 
     # transformers / TRL fields whose defaults change (App. J.2 and act-bench conventions)
     output_dir: str | None = field(
@@ -162,6 +152,7 @@ class TaskTrainingArguments:
 
     def __post_init__(self) -> None:
         self._check_data_fields()
+        self._resolve_resume()
         if self.output_dir is None:
             self.output_dir = default_output_dir(
                 self.method_name, self.task, self.model, self.conversations, self.seed
@@ -180,11 +171,24 @@ class TaskTrainingArguments:
             raise ConfigError(f"--conversations must be at least 1, got {self.conversations}")
         if self.validation_conversations < ALL_CONVERSATIONS:
             raise ConfigError(
-                "--validation_conversations must be -1 (all), 0 (none) or a positive count, "
+                "--validation-conversations must be -1 (all), 0 (none) or a positive count, "
                 f"got {self.validation_conversations}"
             )
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be positive, got {self.limit}")
+
+    def _resolve_resume(self) -> None:
+        """``--resume`` is ``--resume-from-checkpoint last``: the flag ``act-bench eval``
+        resumes with, meaning the same (continue the run in --output-dir)."""
+        if not self.resume:
+            return
+        checkpoint = self.resume_from_checkpoint  # type: ignore[attr-defined]  # TRL's field
+        if checkpoint not in (None, "", "last"):
+            raise ConfigError(
+                f"--resume continues from the last checkpoint, --resume-from-checkpoint names "
+                f"{checkpoint}: pass one of them"
+            )
+        self.resume_from_checkpoint = "last"
 
     def data_identity(self) -> dict[str, Any]:
         """The fields that decide which examples a run trains and selects on; a resumed run
@@ -200,6 +204,32 @@ class TaskTrainingArguments:
             "limit": self.limit,
             "seed": self.seed,
         }
+
+
+@dataclass
+class BackendArguments:
+    """The backend options of the models a trainer calls (generators, classifier, simulator),
+    as ``act-bench eval`` names them: one table, :data:`act_bench.options.SHARED`."""
+
+    api_base: str | None = option("api_base")
+    max_concurrency: int = option("max_concurrency")
+    timeout_s: float = option("timeout_s")
+    prefix_cache: bool = option("prefix_cache")
+    cache: bool = option("cache")
+    cache_dir: str | None = option("cache_dir")
+
+    def backend_options(self, **overrides: Any) -> Any:
+        """The backend options these fields and the generation batch (``batch_size``) say."""
+        from act_bench.backends import BackendOptions
+
+        values = {
+            "api_base": self.api_base,
+            "max_concurrency": self.max_concurrency,
+            "timeout_s": self.timeout_s,
+            "prefix_cache": self.prefix_cache,
+            "batch_size": self.batch_size,  # type: ignore[attr-defined]  # each trainer's
+        }
+        return BackendOptions(**{**values, **overrides})
 
 
 @dataclass
@@ -268,28 +298,134 @@ def parse_config(
 ) -> C:
     """Fill ``config_class`` from ``--config FILE.yaml`` and command-line flags (flags win).
 
-    TRL's parser: every dataclass field is ``--name`` (and ``--name-with-dashes``), and
-    ``--help`` lists them all with the paper's defaults.
+    TRL's parser: every dataclass field is ``--name-with-dashes`` (shown first, as on every
+    act-bench command) and ``--name`` (TRL's spelling), and ``--help`` lists them all with
+    the paper's defaults. YAML keys are field names, with dashes or underscores. A renamed
+    field (:data:`act_bench.options.RENAMED`) keeps its old flag and key working, with a
+    :class:`~act_bench.options.DeprecatedOptionWarning`.
     """
     from trl import TrlParser
 
-    parser = TrlParser(
+    class Parser(TrlParser):
+        config_path: Path | None = None
+
+        def set_defaults_with_config(self, **values: Any) -> list[str]:
+            path = self.config_path or Path("--config")
+            known = {action.dest for action in self._actions}
+            return super().set_defaults_with_config(**_config_file_values(values, known, path))
+
+    parser = Parser(
         dataclass_types=[config_class],
         prog=prog,
         description=description,
-        usage=f"{prog or 'act-bench train METHOD'} [--config FILE.yaml] [--FIELD VALUE ...]",
+        usage=f"{prog or 'act-bench train METHOD'} [--config FILE.yaml] [--OPTION VALUE ...]",
+        formatter_class=_HelpFormatter,
     )
+    _kebab_case_first(parser)
     _list_own_options_first(parser, config_class)
-    args = list(args)
-    _check_config_file(args)
+    fields = set(config_class.__dataclass_fields__)
+    args = _renamed_flags(list(args), fields)
+    parser.config_path = _check_config_file(args)
     try:
         with warnings.catch_warnings():
             # TRL's configs default the deprecated alias gradient_checkpointing to True
             warnings.filterwarnings("ignore", message="`gradient_checkpointing` is deprecated")
             (config,) = parser.parse_args_and_config(args)
-    except ValueError as error:  # unknown YAML keys (TRL), invalid combinations (transformers)
+    except ValueError as error:  # invalid combinations (transformers)
         raise ConfigError(str(error), hint="see --help for the known fields") from error
     return config
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--train-split, --train_split TRAIN_SPLIT``: every spelling once, the value once."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        value = self._format_args(action, self._get_default_metavar_for_optional(action))
+        return f"{', '.join(action.option_strings)} {value}"
+
+
+def _kebab_case_first(parser: argparse.ArgumentParser) -> None:
+    """Each option's spellings in the order --help shows them: the shared flag of a
+    renamed concept (``--timeout``), then kebab-case, then TRL's snake_case."""
+    for action in parser._actions:
+        flag = SHARED[action.dest].flag if action.dest in SHARED else None
+        action.option_strings.sort(key=lambda name: (name != flag, "_" in name))
+
+
+def _renamed_flags(args: list[str], fields: set[str]) -> list[str]:
+    """Old flags of renamed fields as their new ones, each with a deprecation warning.
+
+    An old negative boolean with a value (``--no_on_policy true``) becomes the positive
+    one (``--on-policy false``); bare, ``--no_on_policy`` is already the new field's
+    negative form and needs no rewriting.
+    """
+    from transformers.hf_argparser import string_to_bool
+
+    rewritten: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        name, equals, value = arg.partition("=")
+        renamed = RENAMED.get(name[2:].replace("-", "_")) if name.startswith("--") else None
+        if renamed is None or renamed.new not in fields:
+            rewritten.append(arg)
+            continue
+        if not renamed.negated:
+            _warn_renamed(name, kebab(renamed.new))
+            rewritten.append(kebab(renamed.new) + equals + value)
+            continue
+        if not equals and index < len(args) and _is_bool(args[index]):
+            value, equals = args[index], "="
+            index += 1
+        if not equals:
+            rewritten.append(arg)
+            continue
+        _warn_renamed(
+            f"{name} {value}", f"{kebab(renamed.new)} {str(not string_to_bool(value)).lower()}"
+        )
+        rewritten += [kebab(renamed.new), str(not string_to_bool(value)).lower()]
+    return rewritten
+
+
+def _is_bool(text: str) -> bool:
+    return text.lower() in {"yes", "no", "true", "false", "y", "n", "t", "f", "1", "0"}
+
+
+def _warn_renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated and will be removed; use {new}",
+        DeprecatedOptionWarning,
+        stacklevel=4,
+    )
+
+
+def _config_file_values(values: dict[str, Any], known: set[str], path: Path) -> dict[str, Any]:
+    """The YAML mapping as field values: keys with dashes or underscores, a shared flag's
+    name (``timeout``), an old name with a deprecation warning; an unknown key is a
+    ConfigError naming the file and the key."""
+    from transformers.hf_argparser import string_to_bool
+
+    aliases = {spec.flag[2:]: name for name, spec in SHARED.items() if spec.flag}
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        name = str(key).replace("-", "_")
+        name = aliases.get(name, name)
+        renamed = RENAMED.get(name)
+        if renamed is not None and renamed.new in known:
+            new_value = not string_to_bool(str(value)) if renamed.negated else value
+            _warn_renamed(f"{key}: {value} in {path}", f"{renamed.new}: {new_value}")
+            name, value = renamed.new, new_value
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            raise ConfigError(
+                f"config file {path}: unknown key {key!r}",
+                hint=f"did you mean {close[0]!r}?" if close else "see --help for the known fields",
+            )
+        result[name] = value
+    return result
 
 
 def _list_own_options_first(parser: argparse.ArgumentParser, config_class: type) -> None:
@@ -316,12 +452,13 @@ def _list_own_options_first(parser: argparse.ArgumentParser, config_class: type)
     parser._optionals.title = "TRL and transformers options"
 
 
-def _check_config_file(args: list[str]) -> None:
+def _check_config_file(args: list[str]) -> Path | None:
     if "--config" not in args:
-        return
+        return None
     index = args.index("--config")
     if index + 1 >= len(args):
         raise ConfigError("--config needs a YAML file")
     path = Path(args[index + 1])
     if not path.is_file():
         raise ConfigError(f"config file {path} not found")
+    return path

@@ -63,7 +63,7 @@ def load_policy(source: ModelSource, dtype_name: str | None) -> tuple[Any, Any]:
 
 
 def lora_config(config: Any) -> Any | None:
-    """A peft ``LoraConfig`` when ``--use_peft`` is on, else None.
+    """A peft ``LoraConfig`` when ``--use-peft`` is on, else None.
 
     The default targets are every linear layer but the LM head: TRL computes DPO's
     log-probabilities from ``lm_head.weight`` directly, so an adapter there would not train.

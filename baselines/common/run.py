@@ -2,7 +2,7 @@
 
 :class:`TrainingRun` does what every trainer does, in this order:
 
-1. check the output directory (a finished run is never overwritten; ``--resume_from_checkpoint``
+1. check the output directory (a finished run is never overwritten; ``--resume-from-checkpoint``
    continues one, with the same data selection);
 2. select the data (:func:`act_bench_baselines.common.data.select_data`) and record it in
    ``training_config.json``;
@@ -148,7 +148,7 @@ class TrainingRun(Generic[ConfigT]):
         resume = self.resume_checkpoint()
         selection = self.select()
         self.start_record(selection, fresh=resume is None)
-        model, tokenizer = load_policy(self.source, self.config.model_dtype)
+        model, tokenizer = load_policy(self.source, self.config.dtype)
         data = self.build_data(selection, tokenizer)
         self.record["data"].update(data.record)
         self.write_record()
@@ -190,8 +190,8 @@ class TrainingRun(Generic[ConfigT]):
         if not train:
             raise ConfigError(
                 f"no training examples left ({len(lengths.dropped.get('train', []))} left out "
-                f"as longer than --max_length {lengths.max_length})",
-                hint="raise --max_length",
+                f"as longer than --max-length {lengths.max_length})",
+                hint="raise --max-length",
             )
         validation = None
         if validation_rows is not None:
@@ -200,9 +200,9 @@ class TrainingRun(Generic[ConfigT]):
                 raise ConfigError(
                     "no validation examples left for checkpoint selection "
                     f"({len(lengths.dropped.get('validation', []))} left out as longer than "
-                    f"--max_length {lengths.max_length})",
-                    hint="raise --max_length or --validation_conversations, or pass "
-                    "--validation_conversations 0 to keep the last step",
+                    f"--max-length {lengths.max_length})",
+                    hint="raise --max-length or --validation-conversations, or pass "
+                    "--validation-conversations 0 to keep the last step",
                 )
         self._warn_dropped(lengths)
         return _to_dataset(train), _to_dataset(validation) if validation is not None else None
@@ -256,13 +256,13 @@ class TrainingRun(Generic[ConfigT]):
         adapter = directory / "adapter"
         trainer.save_model(str(adapter))
         if self.state.is_main_process:
-            _merge_adapter(base, adapter, directory, self.config.model_dtype)
+            _merge_adapter(base, adapter, directory, self.config.dtype)
         self.state.wait_for_everyone()
 
     # -- resumption and the record ------------------------------------------------------------
 
     def resume_checkpoint(self) -> str | None:
-        """The checkpoint ``--resume_from_checkpoint`` names (``last``: the newest one), or
+        """The checkpoint ``--resume-from-checkpoint`` names (``last``: the newest one), or
         None for a fresh run, which must not overwrite a finished or checkpointed one."""
         from transformers.trainer_utils import get_last_checkpoint
 
@@ -273,8 +273,7 @@ class TrainingRun(Generic[ConfigT]):
             if previous and (previous.get("status") == "complete" or last):
                 raise ConfigError(
                     f"{self.output_dir} already holds a training run",
-                    hint="continue it with --resume_from_checkpoint last, or pick another "
-                    "--output_dir",
+                    hint="continue it with --resume, or pick another --output-dir",
                 )
             return None
         if previous and previous.get("data_identity") != self.config.data_identity():
@@ -366,7 +365,7 @@ class TrainingRun(Generic[ConfigT]):
         dropped = {name: len(ids) for name, ids in lengths.dropped.items() if ids}
         if dropped and self.state.is_main_process:
             console.print(
-                f"[yellow]note:[/] left out examples longer than --max_length "
+                f"[yellow]note:[/] left out examples longer than --max-length "
                 f"{lengths.max_length}: {dropped} (listed in training_config.json)",
                 highlight=False,
             )
@@ -418,7 +417,14 @@ def _lora_json(config: Any) -> dict[str, Any] | None:
 
 def _hyperparameters(config: Any) -> dict[str, Any]:
     """Config fields that change the trained weights (not paths, logging or progress)."""
-    ignored = {"output_dir", "logging_dir", "resume_from_checkpoint", "quiet", "disable_tqdm"}
+    ignored = {
+        "output_dir",
+        "logging_dir",
+        "resume_from_checkpoint",
+        "resume",
+        "quiet",
+        "disable_tqdm",
+    }
     return {k: v for k, v in config.to_dict().items() if k not in ignored and "log" not in k}
 
 

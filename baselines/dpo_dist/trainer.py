@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from act_bench_baselines.common.config import PreferenceArguments, TaskTrainingArguments
+from act_bench_baselines.common.config import (
+    BackendArguments,
+    PreferenceArguments,
+    TaskTrainingArguments,
+)
 from act_bench_baselines.common.data import (
     DataSelection,
     PreferencePair,
@@ -42,6 +46,7 @@ from act_bench.backends import (
 from act_bench.cache import CacheSettings
 from act_bench.errors import ConfigError
 from act_bench.generation import ChunkSeeding, chunk_sampling, chunked
+from act_bench.options import option
 from act_bench.progress import progress_bar
 from act_bench.specs import Spec
 from act_bench.task import Task
@@ -50,7 +55,7 @@ from act_bench.usage import auxiliary_backend
 
 
 @dataclass
-class DPODistConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
+class DPODistConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DPOConfig):
     """``act-bench train dpo-dist``: TRL's ``DPOConfig`` plus the two generators."""
 
     method_name = "dpo-dist"
@@ -69,35 +74,17 @@ class DPODistConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
     weak_temperature: float = field(
         default=0.0, metadata={"help": "Sampling temperature of the weak model (0 = greedy)."}
     )
-    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass of both."})
-    max_new_tokens: int = field(default=64, metadata={"help": "Tokens generated per response."})
-    generation_batch_size: int = field(
-        default=8, metadata={"help": "Prompts generated together (and cached together)."}
+    top_p: float = option("top_p", note="Here: of both generators.")
+    max_new_tokens: int = option("max_new_tokens", 64, note="Here: per generator response.")
+    batch_size: int = option(
+        "batch_size",
+        note="Here: prompts generated and cached together; was --generation-batch-size.",
     )
     pairs_cache: str | None = field(
         default=None,
         metadata={
             "help": "Directory of pair caches (JSONL); default: pairs/ in the act-bench cache "
             "($ACT_BENCH_CACHE or ~/.cache/act-bench)."
-        },
-    )
-    api_base: str | None = field(
-        default=None, metadata={"help": "litellm: base URL of an OpenAI-compatible server."}
-    )
-    max_concurrency: int = field(default=8, metadata={"help": "litellm: concurrent requests."})
-    cache: bool = field(
-        default=True,
-        metadata={
-            "help": "Answer the strong and weak generators' calls from the response cache "
-            "when the same call (model, options, sampling incl. seed, messages) was made "
-            "before; --no_cache turns it off."
-        },
-    )
-    cache_dir: str | None = field(
-        default=None,
-        metadata={
-            "help": "Folder of the response cache (default $ACT_BENCH_CACHE, else the user "
-            "cache directory)."
         },
     )
 
@@ -312,7 +299,7 @@ class DPODistRun(TrainingRun[DPODistConfig]):
                     strong=strong,
                     weak=weak,
                     options=self._backend_options(),
-                    chunk_size=self.config.generation_batch_size,
+                    chunk_size=self.config.batch_size,
                     show_progress=self.show_progress and self.state.is_main_process,
                     response_cache=CacheSettings(
                         enabled=self.config.cache, directory=self.config.cache_dir
@@ -341,11 +328,7 @@ class DPODistRun(TrainingRun[DPODistConfig]):
         return cache_root() / "pairs"
 
     def _backend_options(self) -> BackendOptions:
-        return BackendOptions(
-            api_base=self.config.api_base,
-            max_concurrency=self.config.max_concurrency,
-            batch_size=self.config.generation_batch_size,
-        )
+        return self.config.backend_options()
 
     def _warn_failures(self, name: str, report: PairReport) -> None:
         if not self.state.is_main_process:

@@ -7,10 +7,10 @@ Each iteration t:
 2. labels each one correct or incorrect with the task heuristic H and a threshold ε
    (correct iff H > ε, as Alg. 2 line 13 compares): by default H is the task's
    ``score_outcome`` against the goal g (DROP F1, embedding similarity, execution match;
-   the best over a turn's goals); ``--label_against response`` uses ``score_turn``
+   the best over a turn's goals); ``--label-against response`` uses ``score_turn``
    against the gold response r instead, which also judges clarifying turns;
 3. pairs correct winners with incorrect losers, up to K pairs per prompt; prompts whose
-   samples are all correct or all incorrect give no pair (``--gold_winner_fallback`` makes
+   samples are all correct or all incorrect give no pair (``--gold-winner-fallback`` makes
    the gold response the winner when none is correct);
 4. trains DPO plus the NLL term on the winners (TRL: ``loss_type=["sigmoid", "sft"]``,
    ``loss_weights=[1, α]``) against the frozen reference M_{t-1}, selects the checkpoint
@@ -46,6 +46,7 @@ from act_bench.backends.hf import HFBackend
 from act_bench.classifiers import ClassificationInput, load_classifier
 from act_bench.errors import ConfigError
 from act_bench.generation import ChunkSeeding, generate_in_chunks
+from act_bench.options import option
 from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import write_json_atomic
 from act_bench.task import Task
@@ -65,11 +66,12 @@ class IRPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
     samples_per_prompt: int = field(
         default=4, metadata={"help": "N: responses sampled per prompt from the current policy."}
     )
-    temperature: float = field(default=0.8, metadata={"help": "Sampling temperature."})
-    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass."})
-    max_new_tokens: int = field(default=64, metadata={"help": "Tokens generated per sample."})
-    generation_batch_size: int = field(
-        default=8, metadata={"help": "Prompts generated together (and cached together)."}
+    temperature: float = option("temperature", 0.8, note="Here: of the N samples per prompt.")
+    top_p: float = option("top_p")
+    max_new_tokens: int = option("max_new_tokens", 64, note="Here: per sample.")
+    batch_size: int = option(
+        "batch_size",
+        note="Here: prompts sampled and cached together; was --generation-batch-size.",
     )
     max_pairs_per_prompt: int = field(
         default=4, metadata={"help": "K: at most this many (winner, loser) pairs per prompt."}
@@ -114,10 +116,10 @@ class IRPOConfig(PreferenceArguments, TaskTrainingArguments, DPOConfig):
     def __post_init__(self) -> None:
         if self.iterations < 1 or self.samples_per_prompt < 1 or self.max_pairs_per_prompt < 1:
             raise ConfigError(
-                "--iterations, --samples_per_prompt and --max_pairs_per_prompt must be positive"
+                "--iterations, --samples-per-prompt and --max-pairs-per-prompt must be positive"
             )
         if self.label_against not in LABEL_TARGETS:
-            raise ConfigError(f"--label_against must be one of {', '.join(LABEL_TARGETS)}")
+            raise ConfigError(f"--label-against must be one of {', '.join(LABEL_TARGETS)}")
         if self.loss_weights is None and list(self.loss_type) == ["sigmoid", "sft"]:
             self.loss_weights = [1.0, self.nll_weight]
         super().__post_init__()
@@ -289,7 +291,7 @@ class IRPORun(TrainingRun[IRPOConfig]):
         """One IRPO iteration from M_{t-1} at ``source``; writes M_t to ``directory/model``."""
         from transformers.trainer_utils import get_last_checkpoint
 
-        model, tokenizer = load_policy(source, self.config.model_dtype)
+        model, tokenizer = load_policy(source, self.config.dtype)
         data = self.iteration_data(iteration, selection, model, tokenizer, directory)
         args = copy.copy(self.config)
         args.output_dir = str(directory)
@@ -325,7 +327,7 @@ class IRPORun(TrainingRun[IRPOConfig]):
             model.to(self.state.device),
             tokenizer,
             spec=f"irpo-iteration-{iteration - 1}",
-            options=BackendOptions(batch_size=self.config.generation_batch_size),
+            options=BackendOptions(batch_size=self.config.batch_size),
         )
         chat = self.chat_format(tokenizer)
         lengths = self.length_filter(tokenizer)
@@ -414,7 +416,7 @@ class IRPORun(TrainingRun[IRPOConfig]):
                 policy,
                 [self.task.render_messages(ts.prompt) for ts, _ in todo],
                 sampling,
-                chunk_size=config.generation_batch_size,
+                chunk_size=config.batch_size,
                 seeding=ChunkSeeding.PER_CHUNK,
                 on_chunk=on_chunk,
                 description=f"irpo · iteration {iteration} · sampling {path.stem.split('-')[-1]}",
@@ -463,9 +465,9 @@ class IRPORun(TrainingRun[IRPOConfig]):
             f"prompts {stats.all_correct} had only correct and {stats.all_incorrect} only "
             f"incorrect samples ({stats.correct}/{stats.samples} correct at ε = "
             f"{self.config.correct_threshold})",
-            hint="raise --samples_per_prompt or --temperature, lower --correct_threshold, or "
-            "pass --gold_winner_fallback"
-            + ("; --validation_conversations 0 skips validation" if name == "validation" else ""),
+            hint="raise --samples-per-prompt or --temperature, lower --correct-threshold, or "
+            "pass --gold-winner-fallback"
+            + ("; --validation-conversations 0 skips validation" if name == "validation" else ""),
         )
 
     def _check_resume(self) -> bool:
@@ -477,13 +479,12 @@ class IRPORun(TrainingRun[IRPOConfig]):
             if previous or (self.output_dir / "iterations").exists():
                 raise ConfigError(
                     f"{self.output_dir} already holds an IRPO run",
-                    hint="continue it with --resume_from_checkpoint last, or pick another "
-                    "--output_dir",
+                    hint="continue it with --resume, or pick another --output-dir",
                 )
             return False
         if value not in ("last", "true", "True"):
             raise ConfigError(
-                "IRPO resumes a whole run: pass --resume_from_checkpoint last",
+                "IRPO resumes a whole run: pass --resume",
                 hint="each iteration keeps its own checkpoints under iterations/<t>/",
             )
         if previous and previous.get("data_identity") != self.config.data_identity():

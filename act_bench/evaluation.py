@@ -44,6 +44,7 @@ from act_bench.selection import conversations_seen
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
 from act_bench.task import Task, get_task, turn_states
+from act_bench.training_record import trained_prompt_style
 from act_bench.trials import memoized_similarity, trial_seed, trial_statistics
 from act_bench.types import EpisodeRecord, ModeScores, StopReason, Trajectory, TurnState
 from act_bench.usage import CLASSIFIER, POLICY, SIMULATOR, RoleBackend, role_usage
@@ -74,7 +75,7 @@ class EvalConfig:
     max_concurrency: int = option("max_concurrency")
     # per API request attempt; not part of the run's identity
     timeout_s: float = option("timeout_s")
-    prompt_style: str = option("prompt_style")
+    prompt_style: str | None = option("prompt_style")  # None: the checkpoint's, else standard
     num_shots: int = option("num_shots")
     shot_pool: str = option("shot_pool")
     # keep a checkpoint's selection (and training) conversations
@@ -102,6 +103,7 @@ class EvalConfig:
             self,
             max_turns=protocol.turn_cap(self.max_turns),
             max_new_tokens=protocol.new_tokens(self.max_new_tokens, defaults),
+            prompt_style=self.prompt_style or trained_prompt_style(self.model) or "standard",
         )
 
     def identity(self) -> dict[str, Any]:
@@ -153,7 +155,7 @@ class EvalConfig:
                     f"{flag} {split!r} is not a split of {self.task}; "
                     f"known: {', '.join(task.splits)}"
                 )
-        get_prompt_style(self.prompt_style)
+        get_prompt_style(self.prompt_style or "standard")
         BACKENDS.get(Spec.parse(self.model).kind)
         for flag, spec, builtin in (
             ("--simulator", self.simulator, "gold"),

@@ -118,9 +118,11 @@ EVAL_OPTIONS: dict[str, Option] = {
         metavar="SECONDS",
     ),
     "prompt_style": _O(
-        str,
-        "standard",
-        "Prompting style (App. E): standard (Table A17), cot (A18), proactive (A19).",
+        str | None,
+        None,
+        "Prompting style (App. E): standard (Table A17), cot (A18), proactive (A19); default: "
+        "the style an hf:/vllm: checkpoint was trained in (its training_config.json; IRPO: "
+        "cot), else standard.",
     ),
     "num_shots": _O(int, 0, "In-context conversations drawn with --seed from the shot pool."),
     "shot_pool": _O(

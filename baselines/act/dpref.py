@@ -32,6 +32,7 @@ from act_bench_baselines.act.preferences import (
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.cache import CacheSettings
 from act_bench.classifiers import load_classifier
+from act_bench.classifiers.base import ActionClassifier
 from act_bench.data import resolve_data_dir
 from act_bench.progress import progress_bar
 from act_bench.prompting import ShotSelection
@@ -63,6 +64,7 @@ class DprefSettings:
     prefix_cache: bool = True
     api_base: str | None = None
     max_concurrency: int = 8
+    timeout_s: float = 120.0
     cache: bool = True  # M's calls through the response cache (act_bench.cache)
     cache_dir: str | None = None
     preferences_cache: str | None = None  # folder of D_pref caches
@@ -71,6 +73,7 @@ class DprefSettings:
         return BackendOptions(
             api_base=self.api_base,
             max_concurrency=self.max_concurrency,
+            timeout_s=self.timeout_s,
             batch_size=self.batch_size,
             prefix_cache=self.prefix_cache,
         )
@@ -117,11 +120,19 @@ class DprefResult:
 class DprefBuilder:
     """M, A and the annotator of one :class:`DprefSettings`, loaded once (M on first use)."""
 
-    def __init__(self, settings: DprefSettings, task: Task | None = None) -> None:
+    def __init__(
+        self,
+        settings: DprefSettings,
+        task: Task | None = None,
+        *,
+        classifier: ActionClassifier | None = None,
+    ) -> None:
+        """``classifier``: A already loaded (ACT's, which Alg. 2 uses too), else loaded from
+        ``settings.action_classifier``."""
         self.settings = settings
         self.task = task or get_task(settings.task)
         options = settings.backend_options()
-        self.classifier = load_classifier(
+        self.classifier = classifier or load_classifier(
             settings.action_classifier, task=self.task, backend_options=options, seed=settings.seed
         )
         self.annotator = None

@@ -1,13 +1,14 @@
 """``act-bench train act``: ACT, quasi-online DPO with on-policy sampling and trajectory
 simulation (Alg. 2), on the shared trainer base.
 
-1. D_pref is built by Alg. 1 (``baselines/act/preferences.py``) for the training and the
-   validation conversations, and cached.
+1. D_pref is built by Alg. 1 (``baselines/act/preferences.py``, set up in
+   ``baselines/act/dpref.py``) for the training and the validation conversations, and cached.
 2. Training iterates over D_pref in batches of 4. Before each DPO step, :class:`ActTrainer`
    rebuilds the batch's pairs with the policy *as it is at that step*
-   (``baselines/act/onpolicy.py``), tokenizes trajectories with loss on the policy's own
-   turns (``baselines/act/tokenize.py``), and takes the step of Eq. 1 against the frozen
-   reference model π_ref (the initial policy).
+   (``baselines/act/onpolicy.py``; an item with several goals pursues one drawn per step,
+   seeded, and ``act_pairs.jsonl`` records which), tokenizes trajectories with loss on the
+   policy's own turns (``baselines/act/tokenize.py``), and takes the step of Eq. 1 against
+   the frozen reference model π_ref (the initial policy).
 3. Checkpoints are selected by reward margin on the validation D_pref (App. J.2); those
    pairs stay as Alg. 1 built them, so every validation is on the same pairs.
 
@@ -18,20 +19,18 @@ beside the progress bar.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from act_bench_baselines.act.onpolicy import ActSettings, Branch, build_pairs
+from act_bench_baselines.act.dpref import DprefBuilder, DprefResult, DprefSettings
+from act_bench_baselines.act.onpolicy import ActSettings, Branch, build_pairs, draw_goals
+from act_bench_baselines.act.preference_file import dpref_from_file
 from act_bench_baselines.act.preferences import (
     GOLD_LABELS,
     RANDOM_ACTIONS,
     PreferenceExample,
-    PreferenceStats,
-    build_preferences,
     states_for_steps,
 )
 from act_bench_baselines.act.tokenize import tokenize_pair
@@ -42,18 +41,17 @@ from act_bench_baselines.common.config import (
 )
 from act_bench_baselines.common.data import DataSelection
 from act_bench_baselines.common.run import TrainingData, TrainingRun, console
+from act_bench_baselines.common.selection import build_dpref, dpref_rows, dpref_settings
 from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
 
-from act_bench.backends import BackendOptions, SamplingParams
-from act_bench.cache import CacheSettings
+from act_bench.backends import SamplingParams
 from act_bench.classifiers import load_classifier
 from act_bench.errors import ConfigError
+from act_bench.files import append_jsonl
 from act_bench.options import option
-from act_bench.progress import progress_bar
 from act_bench.protocols import get_protocol
 from act_bench.simulators import load_simulator
-from act_bench.usage import auxiliary_backend
 
 BRANCHES = (Branch.WRONG_ACTION, Branch.GOOD_TRAJECTORY, Branch.BAD_TRAJECTORY)
 
@@ -64,13 +62,6 @@ class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DP
 
     method_name = "act"
 
-    generator: str | None = field(
-        default=None,
-        metadata={
-            "help": "Conditional generation model M of Alg. 1 (App. F), any model spec; "
-            "default: the initial policy (--model)."
-        },
-    )
     action_labels: str = field(
         default=GOLD_LABELS,
         metadata={
@@ -95,19 +86,9 @@ class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DP
         1.0,
         note="Here: on-policy sampling (Alg. 2 line 2); was --sampling-temperature.",
     )
-    generator_temperature: float = field(
-        default=0.0, metadata={"help": "Temperature of M when building D_pref (0 = greedy)."}
-    )
     batch_size: int = option(
         "batch_size",
         note="Here: prompts M, A and U take together; was --generation-batch-size.",
-    )
-    generator_shots: int = field(
-        default=10,
-        metadata={
-            "help": "In-context conversations in M's control prompt (App. F: ten), drawn from "
-            "the task's bundled sample (written by us)."
-        },
     )
     random_actions: bool = field(
         default=False,
@@ -127,11 +108,13 @@ class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DP
             "on-policy sampling and the action check only."
         },
     )
-    preferences_cache: str | None = field(
+    preferences: str | None = field(
         default=None,
         metadata={
-            "help": "Directory of D_pref caches (JSONL); default: preferences/ in the act-bench "
-            "cache ($ACT_BENCH_CACHE or ~/.cache/act-bench)."
+            "help": "The training D_pref as `act-bench data build-preferences` wrote it (JSONL), "
+            "instead of building it again: it must hold the pair of every training turn state "
+            "(build it with the same --task, --conversations and --seed, and --split the "
+            "--train-split). The validation D_pref is still built by Alg. 1."
         },
     )
 
@@ -144,6 +127,11 @@ class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DP
             raise ConfigError("--random-actions replaces the action labels; drop --action-labels")
         if not self.on_policy and not self.simulation:
             raise ConfigError("--no-on-policy already implies no simulation; pass only one")
+        if self.preferences and not Path(self.preferences).is_file():
+            raise ConfigError(
+                f"--preferences {self.preferences} is not a file",
+                hint="write one with `act-bench data build-preferences --output FILE`",
+            )
         self._fill_task_defaults()
         if not 0.0 <= self.tolerance < 1.0:
             raise ConfigError(f"--tolerance must be in [0, 1), got {self.tolerance}")
@@ -204,6 +192,7 @@ class ActTrainer(PreferenceTrainer):
                     simulator=self.act.simulator,
                     sampling=self.act.sampling_for(self.state.global_step),
                     settings=self.act.settings,
+                    goals=self.act.goals_for(examples, self.state.global_step),
                 )
         finally:
             self.model.train(was_training)
@@ -254,6 +243,7 @@ class ActComponents:
     simulator: Any
     settings: ActSettings
     sampling: SamplingParams
+    goal_seed: int = 0
     pairs_log: Path | None = None
     prefix_cache: bool = True
 
@@ -267,30 +257,33 @@ class ActComponents:
             seed=seed,
         )
 
+    def goals_for(self, examples: list[PreferenceExample], step: int) -> list[int]:
+        """The goal each example's trajectory pursues at ``step`` (Abg-CoQA has several per
+        item): drawn per example per step with the run's seed (:func:`draw_goals`)."""
+        return draw_goals(examples, seed=self.goal_seed, step=step)
+
     def record_pairs(self, step: int, pairs) -> None:
-        """One line per rebuilt pair (branch, sampled response, outcome score), for audit."""
+        """One line per rebuilt pair (branch, goal, sampled response, outcome score), for
+        audit."""
         if self.pairs_log is None:
             return
-        with self.pairs_log.open("a", encoding="utf-8") as handle:
-            for pair in pairs:
-                handle.write(
-                    json.dumps(
-                        {
-                            "step": step,
-                            "turn_state_id": pair.example.turn_state.id,
-                            "branch": pair.branch.value,
-                            "sampled": pair.sampled,
-                            "sampled_action": pair.sampled_action.value
-                            if pair.sampled_action
-                            else None,
-                            "outcome_score": pair.outcome_score,
-                            "chosen": pair.chosen.text,
-                            "rejected": pair.rejected.text,
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+        append_jsonl(
+            self.pairs_log,
+            (
+                {
+                    "step": step,
+                    "turn_state_id": pair.example.turn_state.id,
+                    "goal_index": pair.goal_index,
+                    "branch": pair.branch.value,
+                    "sampled": pair.sampled,
+                    "sampled_action": pair.sampled_action.value if pair.sampled_action else None,
+                    "outcome_score": pair.outcome_score,
+                    "chosen": pair.chosen.text,
+                    "rejected": pair.rejected.text,
+                }
+                for pair in pairs
+            ),
+        )
 
 
 class ActRun(TrainingRun[ActConfig]):
@@ -298,87 +291,76 @@ class ActRun(TrainingRun[ActConfig]):
     trainer_class = ActTrainer
 
     def build_data(self, selection: DataSelection, tokenizer: Any) -> TrainingData:
-        config = self.config
-        options = BackendOptions(
-            api_base=config.api_base,
-            max_concurrency=config.max_concurrency,
-            batch_size=config.batch_size,
-            prefix_cache=config.prefix_cache,
-            timeout_s=config.timeout_s,
-        )
-        classifier = load_classifier(
-            config.action_classifier, task=self.task, backend_options=options, seed=config.seed
-        )
-        annotator = None
-        if config.labels_source.startswith("classifier:"):
-            annotator = load_classifier(
-                config.labels_source.removeprefix("classifier:"),
-                task=self.task,
-                backend_options=options,
-                seed=config.seed,
-            )
-        generator = auxiliary_backend(
-            config.generator or config.model,
-            "generator",
-            options,
-            CacheSettings(enabled=config.cache, directory=config.cache_dir),
-        )
+        """D_pref (Alg. 1) for the training and the validation conversations, as rows; and
+        the components Alg. 2 rebuilds each training batch with."""
         lengths = self.length_filter(tokenizer)
         chat = self.chat_format(tokenizer)
-        cache = self._cache_path(generator.spec)
-        by_split: dict[str, list[PreferenceExample] | None] = {}
-        stats: dict[str, Any] = {}
-        for name, sample in (("train", selection.train), ("validation", selection.validation)):
-            if sample is None:
-                by_split[name] = None
-                continue
-            states = lengths.keep_prompts(sample.turn_states, name)
-            if name == "train":
-                states = self._states_for_max_steps(states)
-            with (
-                self.state.main_process_first(),
-                progress_bar(
-                    f"D_pref · {name}",
-                    total=len(states),
-                    enabled=self.show_progress and self.state.is_main_process,
-                ) as advance,
-            ):
-                examples, built = build_preferences(
-                    states,
-                    task=self.task,
-                    generator=generator,
-                    classifier=classifier,
-                    cache=cache,
-                    sampling=SamplingParams(
-                        max_new_tokens=config.max_new_tokens,
-                        temperature=config.generator_temperature,
-                        seed=config.seed,
-                    ),
-                    annotator=annotator,
-                    action_labels=config.labels_source,
-                    batch_size=config.batch_size,
-                    seed=config.seed,
-                    generator_shots=config.generator_shots,
-                    on_batch=advance,
-                )
-            self._report(name, built)
-            by_split[name] = examples
-            stats[name] = built.to_json()
-        del generator
-        rows = {
-            name: None
-            if examples is None
-            else [chat.preference_row(e.turn_state, e.chosen, e.rejected) for e in examples]
-            for name, examples in by_split.items()
+        classifier = self._load_action_classifier()
+        builder = DprefBuilder(self._dpref_settings(), self.task, classifier=classifier)
+        built = {
+            name: self._build_dpref(builder, selection, lengths, name)
+            for name in ("train", "validation")
         }
-        train, validation = self.datasets(rows["train"] or [], rows["validation"], lengths)
-        by_id = {e.turn_state.id: e for e in by_split["train"] or []}
-        self.components = ActComponents(
+        del builder  # M is not needed once D_pref is built
+        validation = built["validation"]
+        train_rows, validation_rows = (
+            dpref_rows(chat, built["train"].examples),
+            dpref_rows(chat, validation.examples) if validation else None,
+        )
+        train, validation_data = self.datasets(train_rows, validation_rows, lengths)
+        self.components = self._components(built["train"].examples, train, classifier)
+        record = self._data_record(built, lengths, len(train), validation_data)
+        return TrainingData(train, validation_data, record)
+
+    def _load_action_classifier(self) -> Any:
+        """A (App. G), shared by Alg. 1 (judging y_l) and Alg. 2 (judging y)."""
+        config = self.config
+        return load_classifier(
+            config.action_classifier,
+            task=self.task,
+            backend_options=config.backend_options(),
+            seed=config.seed,
+        )
+
+    def _dpref_settings(self) -> DprefSettings:
+        """D_pref with ACT's action labels and its token budget (also M's for y_l)."""
+        config = self.config
+        return dpref_settings(
+            config, action_labels=config.labels_source, max_new_tokens=config.max_new_tokens
+        )
+
+    def _build_dpref(
+        self, builder: DprefBuilder, selection: DataSelection, lengths: Any, name: str
+    ) -> DprefResult | None:
+        sample = selection.train if name == "train" else selection.validation
+        if sample is None:
+            return None
+        states = lengths.keep_prompts(sample.turn_states, name)
+        if name == "train":
+            states = self._states_for_max_steps(states)
+            if self.config.preferences:  # Alg. 1 already ran: data build-preferences
+                built = dpref_from_file(
+                    self.config.preferences, states, action_labels=self.config.labels_source
+                )
+                self.report_dpref(name, built)
+                return built
+        return build_dpref(self, builder, states, name)
+
+    def _components(
+        self, examples: list[PreferenceExample], train: Any, classifier: Any
+    ) -> ActComponents:
+        """A, U, H and the sampling of Alg. 2, with D_pref's examples in dataset order."""
+        config = self.config
+        by_id = {e.turn_state.id: e for e in examples}
+        return ActComponents(
             task=self.task,
             examples=[by_id[state_id] for state_id in train["turn_state_id"]],
             classifier=classifier,
             simulator=load_simulator(
-                config.simulator, task=self.task, backend_options=options, seed=config.seed
+                config.simulator,
+                task=self.task,
+                backend_options=config.backend_options(),
+                seed=config.seed,
             ),
             settings=config.settings(),
             sampling=SamplingParams(
@@ -386,25 +368,30 @@ class ActRun(TrainingRun[ActConfig]):
                 temperature=config.temperature,
                 seed=config.seed,
             ),
+            goal_seed=config.seed,
             pairs_log=self.output_dir / "act_pairs.jsonl",
             prefix_cache=config.prefix_cache,
         )
-        record = {
-            "preferences_cache": str(cache),
+
+    def _data_record(
+        self, built: dict[str, DprefResult | None], lengths: Any, train: int, validation: Any
+    ) -> dict[str, Any]:
+        config = self.config
+        return {
+            "preferences_cache": str(built["train"].cache),
             "generator": config.generator or config.model,
             "action_labels": config.labels_source,
-            "preferences": stats,
+            "preferences": {name: b.to_json() for name, b in built.items() if b is not None},
             "act": {
                 "action_classifier": config.action_classifier,
                 "simulator": config.simulator,
                 **asdict(config.settings()),
             },
             "train_states_for_max_steps": self._needed_examples(),
-            "train_examples": len(train),
+            "train_examples": train,
             "validation_examples": len(validation) if validation is not None else 0,
             **lengths.to_json(),
         }
-        return TrainingData(train, validation, record)
 
     def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
         from act_bench_baselines.common.model import lora_config
@@ -439,43 +426,6 @@ class ActRun(TrainingRun[ActConfig]):
                 highlight=False,
             )
         return chosen
-
-    def _cache_path(self, generator_spec: str) -> Path:
-        config = self.config
-        key = {
-            "task": config.task,
-            "generator": generator_spec,
-            "action_labels": config.labels_source,
-            "max_new_tokens": config.max_new_tokens,
-            "temperature": config.generator_temperature,
-            "shots": config.generator_shots,
-            "seed": config.seed,
-        }
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-        if config.preferences_cache:
-            root = Path(config.preferences_cache)
-        else:
-            from act_bench.paths import cache_root
-
-            root = cache_root() / "preferences"
-        return root / f"{config.task}-{digest}.jsonl"
-
-    def _report(self, name: str, stats: PreferenceStats) -> None:
-        if not (self.state.is_main_process and self.show_progress):
-            return
-        rate = "n/a" if stats.control_rate is None else f"{stats.control_rate:.0%}"
-        console.print(
-            f"D_pref {name}: {stats.examples} pairs ({stats.reused} from cache, "
-            f"{stats.generated} generated); y_l takes the rejected action in {rate} of them "
-            f"(classifier {self.config.action_classifier})",
-            highlight=False,
-        )
-        if stats.generation_errors:
-            console.print(
-                f"[yellow]note:[/] {stats.generation_errors} {name} generations failed; rerun to "
-                "retry them",
-                highlight=False,
-            )
 
 
 def train_act(config: ActConfig) -> Any:

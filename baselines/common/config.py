@@ -234,8 +234,9 @@ class BackendArguments:
 
 @dataclass
 class PreferenceArguments:
-    """β and the learning rate of Eq. 1 with App. J.2's per-task defaults, and DPO's
-    checkpoint selection by validation reward margin."""
+    """β and the learning rate of Eq. 1 with App. J.2's per-task defaults, and checkpoint
+    selection by reward margin on the action-based validation D_pref (App. J.2), built by
+    Alg. 1 with the conditional generation model M named here (ACT also trains on D_pref)."""
 
     beta: float | None = field(
         default=None,
@@ -258,6 +259,36 @@ class PreferenceArguments:
     )
     greater_is_better: bool | None = field(
         default=True, metadata={"help": "Whether a larger selection metric is better."}
+    )
+    generator: str | None = field(
+        default=None,
+        metadata={
+            "help": "Conditional generation model M of Alg. 1 (App. F), any model spec, that "
+            "writes D_pref's losing responses (the validation D_pref every preference trainer "
+            "selects on, App. J.2; ACT's training D_pref too); default: the initial policy."
+        },
+    )
+    generator_temperature: float = field(
+        default=0.0, metadata={"help": "Temperature of M when building D_pref (0 = greedy)."}
+    )
+    generator_shots: int = field(
+        default=10,
+        metadata={
+            "help": "In-context conversations in M's control prompt (App. F: ten), drawn from "
+            "--train-split of --data-dir, never one being labelled; the task's bundled sample "
+            "(written by us) where there is none, with a note."
+        },
+    )
+    action_classifier: str = option(
+        "action_classifier", note="Here: judges which of D_pref's y_l take the rejected action."
+    )
+    preferences_cache: str | None = field(
+        default=None,
+        metadata={
+            "help": "Directory of D_pref caches (JSONL), shared by every trainer and run with "
+            "the same settings; default: preferences/ in the act-bench cache "
+            "($ACT_BENCH_CACHE or ~/.cache/act-bench)."
+        },
     )
 
     def __post_init__(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from act_bench.errors import BackendError, ConfigError
@@ -79,3 +80,18 @@ def lora_config(config: Any) -> Any | None:
         lora_dropout=config.lora_dropout,
         target_modules=config.lora_target_modules or "all-linear",
     )
+
+
+def merge_adapter(base: ModelSource, adapter: Path, directory: Path, dtype: str | None) -> None:
+    """Merge the LoRA adapter saved at ``adapter`` into a fresh copy of ``base`` and save the
+    result, with the tokenizer, as a plain checkpoint in ``directory``."""
+    import gc
+
+    from peft import PeftModel
+
+    model, tokenizer = load_policy(base, dtype)
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    merged.save_pretrained(str(directory))
+    tokenizer.save_pretrained(str(directory))
+    del model, merged
+    gc.collect()

@@ -18,13 +18,9 @@ Trainers implement :meth:`build_data` and set ``trainer_class``; IRPO overrides
 
 from __future__ import annotations
 
-import gc
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -38,19 +34,26 @@ from act_bench_baselines.common.model import (
     ModelSource,
     load_policy,
     lora_config,
+    merge_adapter,
     resolve_model_source,
+)
+from act_bench_baselines.common.record import (
+    RECORD_FILE,
+    check_same_data,
+    new_record,
+    read_record,
+    resuming,
 )
 from rich.console import Console
 
-from act_bench import __version__
 from act_bench.errors import ConfigError
-from act_bench.results import config_hash, write_json_atomic
+from act_bench.prompting import PromptStyle
+from act_bench.prompting.styles import StandardStyle
+from act_bench.results import write_json_atomic
 from act_bench.task import Task, get_task
 
-RECORD_FILE = "training_config.json"
 LOG_FILE = "training_log.jsonl"
 EXAMPLE_INDEX = "example_index"
-PACKAGES = ("torch", "transformers", "trl", "peft", "datasets", "accelerate", "deepspeed")
 
 ConfigT = TypeVar("ConfigT")
 console = Console(stderr=True)
@@ -173,8 +176,13 @@ class TrainingRun(Generic[ConfigT]):
         self._describe(selection)
         return selection
 
+    def prompt_style(self) -> PromptStyle:
+        """The prompting style (App. E) the run trains in, recorded in training_config.json
+        so that ``act-bench eval`` of the checkpoint renders its prompts the same way."""
+        return StandardStyle()
+
     def chat_format(self, tokenizer: Any) -> ChatFormat:
-        return ChatFormat.for_tokenizer(self.task, tokenizer)
+        return ChatFormat.for_tokenizer(self.task, tokenizer, self.prompt_style())
 
     def length_filter(self, tokenizer: Any) -> LengthFilter:
         return LengthFilter(tokenizer, self.chat_format(tokenizer), self.config.max_length)
@@ -256,7 +264,7 @@ class TrainingRun(Generic[ConfigT]):
         adapter = directory / "adapter"
         trainer.save_model(str(adapter))
         if self.state.is_main_process:
-            _merge_adapter(base, adapter, directory, self.config.dtype)
+            merge_adapter(base, adapter, directory, self.config.dtype)
         self.state.wait_for_everyone()
 
     # -- resumption and the record ------------------------------------------------------------
@@ -267,22 +275,16 @@ class TrainingRun(Generic[ConfigT]):
         from transformers.trainer_utils import get_last_checkpoint
 
         value = self.config.resume_from_checkpoint
-        previous = _read_record(self.output_dir / RECORD_FILE)
+        previous = read_record(self.output_dir / RECORD_FILE)
         last = get_last_checkpoint(str(self.output_dir)) if self.output_dir.is_dir() else None
-        if value in (None, "", "false", "False"):
+        if not resuming(self.config):
             if previous and (previous.get("status") == "complete" or last):
                 raise ConfigError(
                     f"{self.output_dir} already holds a training run",
                     hint="continue it with --resume, or pick another --output-dir",
                 )
             return None
-        if previous and previous.get("data_identity") != self.config.data_identity():
-            raise ConfigError(
-                "cannot resume: the data selection differs from the run in "
-                f"{self.output_dir} ({previous.get('data_identity')})",
-                hint="resume with the same --task, --model, --conversations, splits, --seed "
-                "and --limit",
-            )
+        check_same_data(self.config, previous, self.output_dir)
         checkpoint = last if value in ("last", "true", "True") else value
         if checkpoint is None or not Path(checkpoint).is_dir():
             raise ConfigError(
@@ -297,21 +299,9 @@ class TrainingRun(Generic[ConfigT]):
         training log (a resumed one appends to it)."""
         if fresh and self.state.is_main_process:
             (self.output_dir / LOG_FILE).unlink(missing_ok=True)
-        self.record = {
-            "act_bench_version": __version__,
-            "method": self.method,
-            "trainer": self.method,  # the leaderboard's approach id (sft, dpo-dist, irpo, act)
-            "conversations": self.config.conversations,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "status": "running",
-            "task": self.config.task,
-            "model": {**self.source.to_json(), "lora": _lora_json(self.config)},
-            "data_identity": self.config.data_identity(),
-            "data": selection.to_json(),
-            "config": self.config.to_dict(),
-            "config_hash": config_hash(self.config.data_identity() | _hyperparameters(self.config)),
-            "versions": _versions(),
-        }
+        self.record = new_record(
+            self.method, self.config, self.source, selection, self.prompt_style().name
+        )
         self.write_record()
 
     def write_record(self) -> None:
@@ -333,6 +323,26 @@ class TrainingRun(Generic[ConfigT]):
                 )
             console.print(f"model: {self.output_dir} (score it with --model hf:{self.output_dir})")
         return TrainingResult(self.output_dir, self.record)
+
+    def note(self, text: str | None) -> None:
+        """A yellow note on the console (main process, progress shown), once."""
+        if text and self.state.is_main_process and self.show_progress:
+            console.print(f"[yellow]note:[/] {text}", highlight=False)
+
+    def report_dpref(self, name: str, built: Any) -> None:
+        """How a D_pref build went (an :class:`~act_bench_baselines.act.dpref.DprefResult`)."""
+        if not (self.state.is_main_process and self.show_progress):
+            return
+        stats = built.stats
+        rate = "n/a" if stats.control_rate is None else f"{stats.control_rate:.0%}"
+        console.print(
+            f"D_pref {name}: {stats.examples} pairs ({stats.reused} from cache, "
+            f"{stats.generated} generated); y_l takes the rejected action in {rate} of them "
+            f"(classifier {self.config.action_classifier})",
+            highlight=False,
+        )
+        if stats.generation_errors:
+            self.note(f"{stats.generation_errors} {name} generations failed; rerun to retry them")
 
     def _describe(self, selection: DataSelection) -> None:
         if not self.state.is_main_process or not self.show_progress:
@@ -380,59 +390,3 @@ def _to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
 def _metric_key(metric: str | None) -> str:
     metric = metric or "loss"
     return metric if metric.startswith("eval_") else f"eval_{metric}"
-
-
-def _merge_adapter(base: ModelSource, adapter: Path, directory: Path, dtype: str | None) -> None:
-    from peft import PeftModel
-
-    model, tokenizer = load_policy(base, dtype)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    merged.save_pretrained(str(directory))
-    tokenizer.save_pretrained(str(directory))
-    del model, merged
-    gc.collect()
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    import json
-
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return None
-
-
-def _lora_json(config: Any) -> dict[str, Any] | None:
-    if not config.use_peft:
-        return None
-    return {
-        "r": config.lora_r,
-        "alpha": config.lora_alpha,
-        "dropout": config.lora_dropout,
-        "target_modules": config.lora_target_modules or "all-linear",
-    }
-
-
-def _hyperparameters(config: Any) -> dict[str, Any]:
-    """Config fields that change the trained weights (not paths, logging or progress)."""
-    ignored = {
-        "output_dir",
-        "logging_dir",
-        "resume_from_checkpoint",
-        "resume",
-        "quiet",
-        "disable_tqdm",
-    }
-    return {k: v for k, v in config.to_dict().items() if k not in ignored and "log" not in k}
-
-
-def _versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions

@@ -7,7 +7,8 @@ Claude 3.5 Sonnet with 3.0 Haiku; any two backend specs work, e.g.
 evaluation shows the policy. Generated pairs are cached as JSONL, one line per turn state
 as soon as it is generated, so they are paid for once: a later run with the same
 generators and sampling settings (or a killed one, rerun) generates only what is missing.
-Checkpoints are selected by reward margin on validation pairs built the same way (App. J.2).
+Checkpoints are selected by reward margin on the action-based validation D_pref that every
+preference trainer selects on (App. J.2; :mod:`act_bench_baselines.common.selection`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from act_bench_baselines.common.data import (
     read_jsonl,
 )
 from act_bench_baselines.common.run import TrainingData, TrainingRun, console
+from act_bench_baselines.common.selection import selection_rows
 from act_bench_baselines.common.trainer import PreferenceTrainer
 from trl import DPOConfig
 
@@ -280,40 +282,36 @@ class DPODistRun(TrainingRun[DPODistConfig]):
         )
 
     def build_data(self, selection: DataSelection, tokenizer: Any) -> TrainingData:
+        """Distilled pairs for the training conversations; the validation rows are the
+        action-based D_pref every preference trainer selects on (App. J.2)."""
         strong, weak = self.generators()
         cache = PairCache(self._cache_dir(), self.config.task, strong, weak)
         chat = self.chat_format(tokenizer)
         lengths = self.length_filter(tokenizer)
-        splits = {"train": selection.train, "validation": selection.validation}
-        rows: dict[str, list[dict[str, Any]] | None] = {}
-        reports: dict[str, Any] = {}
-        for name, sample in splits.items():
-            if sample is None:
-                rows[name] = None
-                continue
-            with self.state.main_process_first():  # the main process generates, the others read
-                pairs, report = build_pairs(
-                    lengths.keep_prompts(sample.turn_states, name),
-                    task=self.task,
-                    cache=cache,
-                    strong=strong,
-                    weak=weak,
-                    options=self._backend_options(),
-                    chunk_size=self.config.batch_size,
-                    show_progress=self.show_progress and self.state.is_main_process,
-                    response_cache=CacheSettings(
-                        enabled=self.config.cache, directory=self.config.cache_dir
-                    ),
-                    description=f"pairs · {name}",
-                )
-            self._warn_failures(name, report)
-            rows[name] = [chat.preference_row(ts, p.chosen, p.rejected) for ts, p in pairs]
-            reports[name] = report.to_json()
-        train, validation = self.datasets(rows["train"] or [], rows["validation"], lengths)
+        with self.state.main_process_first():  # the main process generates, the others read
+            pairs, report = build_pairs(
+                lengths.keep_prompts(selection.train.turn_states, "train"),
+                task=self.task,
+                cache=cache,
+                strong=strong,
+                weak=weak,
+                options=self._backend_options(),
+                chunk_size=self.config.batch_size,
+                show_progress=self.show_progress and self.state.is_main_process,
+                response_cache=CacheSettings(
+                    enabled=self.config.cache, directory=self.config.cache_dir
+                ),
+                description="pairs · train",
+            )
+        self._warn_failures("train", report)
+        rows = [chat.preference_row(ts, p.chosen, p.rejected) for ts, p in pairs]
+        validation_rows, selection_record = selection_rows(self, selection, chat, lengths)
+        train, validation = self.datasets(rows, validation_rows, lengths)
         record = {
             "pairs_cache": str(cache.path),
             "generators": {"strong": strong.to_json(), "weak": weak.to_json()},
-            "pairs": reports,
+            "pairs": {"train": report.to_json()},
+            **selection_record,
             "train_examples": len(train),
             "validation_examples": len(validation) if validation is not None else 0,
             **lengths.to_json(),

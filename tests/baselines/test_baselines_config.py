@@ -152,3 +152,18 @@ def test_resume_refuses_a_changed_data_selection(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="data selection differs"):
         changed.resume_checkpoint()
+
+
+@pytest.mark.parametrize(
+    ("task", "beta"), [("pacific", 0.01), ("abg-coqa", 0.01), ("ambigsql", 0.5)]
+)
+def test_beta_defaults_follow_app_j2_in_the_papers_task_order(
+    tmp_path: Path, task: str, beta: float
+) -> None:
+    """App. J.2 names AmbigSQL twice (0.01, then 0.5); in the paper's task order the 0.01
+    sentence is Abg-CoQA's. Every preference trainer shares the defaults."""
+    out = ["--task", task, "--output-dir", str(tmp_path)]
+    dpo = parse_config(DPODistConfig, [*out, "--strong", "smollm2", "--weak", "smollm2"])
+    irpo = parse_config(IRPOConfig, out)
+    assert (dpo.beta, dpo.learning_rate) == (beta, 5e-7) == (irpo.beta, irpo.learning_rate)
+    assert parse_config(IRPOConfig, [*out, "--beta", "0.2"]).beta == 0.2

@@ -7,9 +7,10 @@ conversations of task T into this folder", through :func:`train_cell`. The train
 ``act_bench_baselines`` register as ``baselines`` (``act_bench_baselines.reproduce``).
 
 Resumption lives here, once for every plug-in: a request's folder is named by the hash of
-its identity, and ``cell.json`` is written in it only after the trainer returns, so a
-finished checkpoint is reused without asking the trainer again; an unfinished one is handed
-back to the trainer, which continues from its last saved step.
+its identity and of the hyperparameters the plug-in resolves it to, and ``cell.json`` is
+written in it only after the trainer returns, so a finished checkpoint is reused without
+asking the trainer again; an unfinished one is handed back to the trainer, which continues
+from its last saved step.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ class TrainingRequest:
             data.pop("strong_model")
         return data
 
-    @property
-    def key(self) -> str:
+    def key(self, settings: dict[str, Any]) -> str:
+        """The checkpoint's folder name: readable parts and the hash of the identity plus
+        the ``settings`` the plug-in resolves the request to."""
         name = f"{self.approach}-c{self.conversations}-s{self.seed}-{self.budget}"
-        return f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-{config_hash(self.identity())[:8]}"
+        digest = config_hash({**self.identity(), "settings": settings})[:8]
+        return f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,11 @@ class CellTrainer(Protocol):
         """Budget preset names and a one-line description of each."""
         ...
 
+    def settings(self, request: TrainingRequest) -> dict[str, Any]:
+        """The hyperparameters ``request`` resolves to (its budget's values, JSON-able);
+        part of the checkpoint's identity, so a changed preset trains again."""
+        ...
+
     def unavailable(self, request: TrainingRequest) -> str | None:
         """Why ``request`` cannot run here (a missing spec or package), or None; checked for
         every cell before anything trains."""
@@ -166,7 +174,8 @@ def cell_trainer(name: str | None = None) -> CellTrainer:
 def train_cell(trainer: CellTrainer, request: TrainingRequest, root: Path) -> TrainedCheckpoint:
     """The checkpoint for ``request`` under ``root``: read back when a run finished it,
     else trained (or continued) by ``trainer`` and then marked finished."""
-    folder = root / request.key
+    settings = trainer.settings(request)
+    folder = root / request.key(settings)
     marker = folder / FINISHED
     if marker.is_file():
         try:
@@ -181,6 +190,10 @@ def train_cell(trainer: CellTrainer, request: TrainingRequest, root: Path) -> Tr
     checkpoint = replace(checkpoint, train_s=round(time.perf_counter() - started, 3))
     write_json_atomic(
         marker,
-        {"request": request.identity(), "checkpoint": checkpoint.to_json()},
+        {
+            "request": request.identity(),
+            "settings": settings,
+            "checkpoint": checkpoint.to_json(),
+        },
     )
     return checkpoint

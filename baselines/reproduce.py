@@ -67,8 +67,8 @@ class Budget:
 # takes ~29 s, a DPO step ~71 s, so the paper's settings (8-12 epochs over 50+
 # conversations, 20 validation conversations) take days there.
 CPU_SMALL = Budget(
-    description="LoRA r 16, max length 1,024, 2 epochs, LR x10 for LoRA, 1 validation "
-    "conversation, ACT's control prompt with 3 shots, IRPO 1 iteration of 2 samples",
+    description="LoRA r 16, max length 1,024, 1 epoch without checkpoint selection, LR x10 "
+    "for LoRA, ACT's control prompt with 3 shots, IRPO 1 iteration of 2 samples",
     common={
         # LoRA trains ~1% of the weights: no optimizer state or weight gradients for the
         # rest, so a step is cheaper and peak memory lower on a shared CPU box. The exported
@@ -78,13 +78,14 @@ CPU_SMALL = Budget(
         # tokens keep ~80% of the turn states (768: ~59%, 512: ~26%; App. J.2's 1,280: ~91%).
         # Longer examples are left out, never truncated, and counted in training_config.json.
         "max_length": 1024,
-        # 2 epochs instead of App. J.2's up to 8 (SFT) / 12 (preference methods): on a
-        # handful of conversations the best checkpoint is early, and each epoch costs minutes.
-        "num_train_epochs": 2,
-        # checkpoint selection on 1 held-out conversation (App. J.2 uses the whole
-        # validation split): each validation pass, and ACT's validation D_pref, is
-        # generation on CPU.
-        "validation_conversations": 1,
+        # one pass instead of App. J.2's up to 8 (SFT) / 12 (preference methods): measured
+        # on this machine under the load of other jobs, a LoRA SFT step at batch 4 took
+        # 3-6 minutes, an epoch of one conversation 10-20.
+        "num_train_epochs": 1,
+        # with one epoch there is one checkpoint, nothing to select between: no validation
+        # split is drawn (App. J.2 selects on all of validation), which also spares ACT's
+        # validation D_pref (generation on CPU). The last step is kept.
+        "validation_conversations": 0,
     },
     per_trainer={
         # a LoRA adapter starts at zero (B = 0) and moves only through its low-rank
@@ -111,6 +112,14 @@ class BaselinesCellTrainer:
 
     def budgets(self) -> dict[str, str]:
         return {name: budget.description for name, budget in BUDGETS.items()}
+
+    def settings(self, request: TrainingRequest) -> dict[str, Any]:
+        approach = APPROACHES[request.approach]
+        return {
+            "trainer": approach.trainer,
+            **BUDGETS[request.budget].fields_for(approach.trainer),
+            **approach.fields,
+        }
 
     def unavailable(self, request: TrainingRequest) -> str | None:
         approach = APPROACHES[request.approach]

@@ -40,8 +40,9 @@ def test_the_plugin_is_found_through_its_entry_point():
 def test_cpu_small_is_lora_with_shorter_sequences_fewer_epochs_and_a_larger_step(tmp_path):
     sft = build_config(request(tmp_path, "sft"))
     assert isinstance(sft, SFTBaselineConfig)
-    assert (sft.use_peft, sft.max_length, sft.num_train_epochs) == (True, 1024, 2)
-    assert sft.learning_rate == 2e-4 and sft.validation_conversations == 1
+    assert (sft.use_peft, sft.max_length, sft.num_train_epochs) == (True, 1024, 1)
+    assert sft.learning_rate == 2e-4 and sft.validation_conversations == 0
+    assert not sft.load_best_model_at_end  # one epoch: the last step is kept
     assert (sft.train_split, sft.conversations, sft.seed) == ("validation", 4, 1)
 
     act = build_config(request(tmp_path, "act"))
@@ -50,6 +51,14 @@ def test_cpu_small_is_lora_with_shorter_sequences_fewer_epochs_and_a_larger_step
 
     ablation = build_config(request(tmp_path, "act-no-simulation"))
     assert not ablation.simulation and ablation.on_policy
+
+
+def test_a_budget_is_part_of_a_checkpoint_identity(tmp_path):
+    small = trainer.settings(request(tmp_path, "act", budget="cpu-small"))
+    paper = trainer.settings(request(tmp_path, "act", budget="paper"))
+    assert small != paper and small["use_peft"] and paper == {"trainer": "act"}
+    ablation = trainer.settings(request(tmp_path, "act-no-simulation"))
+    assert ablation["simulation"] is False
 
 
 def test_the_paper_budget_keeps_every_default_of_app_j2(tmp_path):

@@ -59,6 +59,9 @@ class ScriptedCellTrainer:
     def budgets(self) -> dict[str, str]:
         return {"tiny": "scripted"}
 
+    def settings(self, request: TrainingRequest) -> dict:
+        return {"epochs": int(os.environ.get("SCRIPTED_TRAINER_EPOCHS", "1"))}
+
     def unavailable(self, request: TrainingRequest) -> str | None:
         if request.approach == "dpo-dist" and request.strong_model is None:
             return "needs --strong-model SPEC"
@@ -68,7 +71,7 @@ class ScriptedCellTrainer:
         folder = Path(request.output_dir)
         partial = folder / "checkpoint-1"
         with open(os.environ[LOG_ENV], "a") as log:
-            call = {"approach": request.approach, "seed": request.seed, "key": request.key}
+            call = {"approach": request.approach, "seed": request.seed}
             log.write(json.dumps(call | {"continued": partial.exists()}) + "\n")
         partial.mkdir(exist_ok=True)
         if os.environ.get(HANG_ENV) == request.approach:
@@ -185,6 +188,11 @@ def test_a_second_run_neither_trains_nor_evaluates_again(tmp_path, trainer_log, 
     new = [(c["approach"], c["seed"]) for c in calls(trainer_log)[n_calls:]]
     assert new == [("sft", 2), ("act", 2)]
     assert len(list((tmp_path / "runs").rglob(FINISHED))) == 6
+
+    # a changed preset (the plug-in's settings) is another checkpoint: trained again
+    monkeypatch.setenv("SCRIPTED_TRAINER_EPOCHS", "2")
+    reproduce("table1", train_options(tmp_path, seeds=(0,)), show_progress=False)
+    assert [c["seed"] for c in calls(trainer_log)[n_calls + 2 :]] == [0, 0]
 
 
 RUN_REPRODUCE = (

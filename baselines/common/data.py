@@ -187,8 +187,10 @@ class ChatFormat:
         return build_styled_prompt(self.task, self.style)(prompt)
 
     def styled(self, text: str, action: Action) -> str:
-        """A response of action ``action`` as the style writes an assistant turn."""
-        return self.style.exchange("", text, action)[-1].content
+        """A response of action ``action`` as the style writes the assistant turn that
+        answers the current request (``final``: the proactive style cues it with
+        ``Response:``, as its prompt asks)."""
+        return self.style.exchange("", text, action, final=True)[-1].content
 
     def prompt(self, prompt: Prompt) -> list[dict[str, str]] | str:
         messages = self.messages(prompt)

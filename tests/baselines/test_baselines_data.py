@@ -225,3 +225,14 @@ class _NoModel:
 
     class generation_config:  # noqa: N801
         eos_token_id = None
+
+
+@pytest.mark.parametrize("name", ["standard", "cot", "proactive"])
+def test_a_styled_response_reads_back_as_the_response(name: str) -> None:
+    """What a trainer writes in a style is what eval's parser of that style reads back."""
+    from act_bench.types import Action
+
+    style = get_prompt_style(name)
+    chat = ChatFormat(PACIFIC, chat=True, style=style)
+    for action in Action:
+        assert style.final_utterance(chat.styled("['42']", action)) == "['42']"

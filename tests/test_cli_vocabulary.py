@@ -205,3 +205,27 @@ def test_eval_config_file_errors_name_the_file_and_key(tmp_path):
     assert result.exit_code == 2 and "'limit' must be int or null, got 'many'" in result.output
     missing = _eval("--config", str(tmp_path / "nope.yaml"))
     assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_the_readme_glossary_says_which_commands_take_each_flag():
+    """Every flag of the glossary is an option of each eval / train command its row names."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    glossary = readme.split("## Glossary of options", 1)[1].split("\n## ", 1)[0]
+    trainers = ("sft", "dpo-dist", "irpo", "act")
+    helps = {"eval": _flags(_help("eval"))}
+    helps.update({f"train {m}": _flags(_help("train", m)) for m in trainers})
+    rows = [line for line in glossary.splitlines() if line.startswith("| `--")]
+    assert len(rows) >= 20
+    checked = 0
+    for row in rows:
+        first, *_, last = row.strip(" |").split(" | ")
+        commands = set(re.findall(r"`(eval|train [a-z-]+)`", last))
+        if "`train *`" in last or last == "all":
+            commands |= {f"train {m}" for m in trainers}
+        if last == "all":
+            commands.add("eval")
+        for flag in re.findall(r"--[a-z][a-z-]*", first):
+            for command in commands:
+                assert flag in helps[command], (flag, command)
+                checked += 1
+    assert checked > 80

@@ -7,7 +7,7 @@ evaluating such a checkpoint there would score it partly on the conversations th
 it. ``act-bench eval`` leaves them out by default and counts them
 (``counts.n_excluded_selection``); ``--include-selection`` keeps them.
 
-A checkpoint trained on the split it is evaluated on (``--train_split validation`` where a
+A checkpoint trained on the split it is evaluated on (``--train-split validation`` where a
 task has no train split here) saw its training conversations too (``data.train``): those
 are left out and counted in the same way, so only held-out conversations are scored.
 """

@@ -155,7 +155,7 @@ def states_for_steps(
     turn_states: Sequence[TurnState], needed: int | None, *, seed: int
 ) -> list[TurnState]:
     """The turn states a run of ``needed`` training examples draws, when that is fewer than
-    all of them (``--max_steps`` below an epoch): a seeded sample, kept in dataset order so
+    all of them (``--max-steps`` below an epoch): a seeded sample, kept in dataset order so
     that a conversation's turn states stay together and share their prompt prefix.
 
     Alg. 1 costs minutes per hundred turn states on a CPU; a two-step run should not wait for

@@ -44,7 +44,7 @@ from act_bench_baselines.common.record import (
     read_record,
     resuming,
 )
-from rich.console import Console
+from act_bench_baselines.common.reporting import RunConsole, console
 
 from act_bench.errors import ConfigError
 from act_bench.prompting import PromptStyle
@@ -56,7 +56,6 @@ LOG_FILE = "training_log.jsonl"
 EXAMPLE_INDEX = "example_index"
 
 ConfigT = TypeVar("ConfigT")
-console = Console(stderr=True)
 
 
 @dataclass(slots=True)
@@ -125,6 +124,9 @@ class TrainingRun(Generic[ConfigT]):
 
             datasets.disable_progress_bars()
         self.state = PartialState()
+        self.console = RunConsole(
+            main=self.state.is_main_process, show_progress=self.show_progress
+        )
         self.record: dict[str, Any] = {}
         self.fits: list[FitResult] = []  # one per trainer.train(), in order
         self.started = time.perf_counter()
@@ -173,7 +175,7 @@ class TrainingRun(Generic[ConfigT]):
             seed=config.seed,
             limit=config.limit,
         )
-        self._describe(selection)
+        self.console.selection(selection, self.config.task)
         return selection
 
     def prompt_style(self) -> PromptStyle:
@@ -212,7 +214,7 @@ class TrainingRun(Generic[ConfigT]):
                     hint="raise --max-length or --validation-conversations, or pass "
                     "--validation-conversations 0 to keep the last step",
                 )
-        self._warn_dropped(lengths)
+        self.console.dropped(lengths)
         return _to_dataset(train), _to_dataset(validation) if validation is not None else None
 
     def fit(self, trainer: Any, resume: str | None, *, log_context: dict[str, Any]) -> FitResult:
@@ -312,73 +314,14 @@ class TrainingRun(Generic[ConfigT]):
         self.record["status"] = "complete"
         self.record["timings"] = {"total_s": round(time.perf_counter() - self.started, 3)}
         self.write_record()
-        if self.state.is_main_process and self.show_progress:
-            selection = self.record.get("training", {}).get("selection", {})
-            if selection.get("best_checkpoint"):
-                console.print(
-                    f"selected {Path(selection['best_checkpoint']).name} "
-                    f"({selection['metric']} {selection['best_metric']:.4g}, best of "
-                    f"{len(selection['evaluations'])} validations)",
-                    highlight=False,
-                )
-            console.print(f"model: {self.output_dir} (score it with --model hf:{self.output_dir})")
+        self.console.finished(self.record, self.output_dir)
         return TrainingResult(self.output_dir, self.record)
 
     def note(self, text: str | None) -> None:
-        """A yellow note on the console (main process, progress shown), once."""
-        if text and self.state.is_main_process and self.show_progress:
-            console.print(f"[yellow]note:[/] {text}", highlight=False)
+        self.console.note(text)
 
     def report_dpref(self, name: str, built: Any) -> None:
-        """How a D_pref build went (an :class:`~act_bench_baselines.act.dpref.DprefResult`)."""
-        if not (self.state.is_main_process and self.show_progress):
-            return
-        stats = built.stats
-        rate = "n/a" if stats.control_rate is None else f"{stats.control_rate:.0%}"
-        console.print(
-            f"D_pref {name}: {stats.examples} pairs ({stats.reused} from cache, "
-            f"{stats.generated} generated); y_l takes the rejected action in {rate} of them "
-            f"(classifier {self.config.action_classifier})",
-            highlight=False,
-        )
-        if stats.generation_errors:
-            self.note(f"{stats.generation_errors} {name} generations failed; rerun to retry them")
-
-    def _describe(self, selection: DataSelection) -> None:
-        if not self.state.is_main_process or not self.show_progress:
-            return
-        train = selection.train
-        console.print(
-            f"training data: {len(train.turn_states)} turn states from "
-            f"{len(train.conversation_ids)} conversations of {self.config.task}/{train.split} "
-            f"({selection.data_source}, seed {selection.seed})",
-            highlight=False,
-        )
-        if train.split != "train":
-            console.print(
-                f"[yellow]note:[/] training on the {train.split} split, not train; "
-                "training_config.json records it",
-                highlight=False,
-            )
-        if selection.validation is not None:
-            held_out = (
-                " (held out from training)" if selection.validation_disjoint_from_train else ""
-            )
-            console.print(
-                f"validation: {len(selection.validation.turn_states)} turn states from "
-                f"{len(selection.validation.conversation_ids)} conversations of "
-                f"{selection.validation.split}{held_out}",
-                highlight=False,
-            )
-
-    def _warn_dropped(self, lengths: LengthFilter) -> None:
-        dropped = {name: len(ids) for name, ids in lengths.dropped.items() if ids}
-        if dropped and self.state.is_main_process:
-            console.print(
-                f"[yellow]note:[/] left out examples longer than --max-length "
-                f"{lengths.max_length}: {dropped} (listed in training_config.json)",
-                highlight=False,
-            )
+        self.console.dpref(name, built, self.config.action_classifier)
 
 
 def _to_dataset(rows: Sequence[dict[str, Any]]) -> Any:

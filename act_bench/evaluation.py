@@ -40,6 +40,7 @@ from act_bench.prompting import (
 )
 from act_bench.protocols import ACT_BENCH, EvaluationProtocol, get_protocol
 from act_bench.results import RunDirectory, config_hash
+from act_bench.results_schema import RunResults
 from act_bench.selection import conversations_seen
 from act_bench.simulators import load_simulator
 from act_bench.specs import Spec
@@ -209,10 +210,15 @@ def _check_ranges(config: EvalConfig) -> None:
 class EvalResult:
     metrics: dict[str, float | None]
     counts: dict[str, int]
-    results: dict[str, Any]
+    run_results: RunResults  # what results.json holds, typed
     records: list[EpisodeRecord] = field(default_factory=list)
     output_dir: Path | None = None
     retried: int = 0  # (episode, trial)s resumed because they had ended in a backend error
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """``results.json`` as written (:meth:`RunResults.to_json`)."""
+        return self.run_results.to_json()
 
 
 def select_turn_states(task: Task, config: EvalConfig) -> tuple[list, Path | None]:
@@ -367,7 +373,7 @@ def _evaluate(
     if prompts:
         provenance["prompts"] = prompts
     provenance["trials"] = _trials_note(config, seeds)
-    run.write_results({**provenance, "status": "running"})
+    run.write_results(_run_results(run, provenance))
 
     loop_started = time.perf_counter()
     records = list(done)
@@ -418,10 +424,7 @@ def _evaluate(
         **run_counts(records),
         "n_excluded_selection": _excluded_selection(task, config, data_dir),
     }
-    results = {
-        **provenance,
-        # with backend errors the metrics are not the model's: --resume runs those items again
-        "status": "incomplete" if counts["n_backend_errors"] else "complete",
+    scores = {
         "metrics": metrics,
         "counts": counts,
         "slices": run_slices(task, records, similarity=similarity),
@@ -437,8 +440,27 @@ def _evaluate(
         },
         "usage": role_usage([policy, simulator_backend, classifier_backend]),
     }
+    results = _run_results(run, provenance, scores)
     run.write_results(results)
     return EvalResult(metrics, counts, results, records, run.path, retried)
+
+
+def _run_results(
+    run: RunDirectory, provenance: dict[str, Any], scores: dict[str, Any] | None = None
+) -> RunResults:
+    """The run's ``results.json``, built in this one place as a :class:`RunResults`: the
+    provenance alone while the run is under way, with its scores once it has finished.
+
+    With backend errors the metrics are not the model's, so the run is ``incomplete`` and
+    ``--resume`` runs those items again.
+    """
+    if scores is None:
+        status = "running"
+    else:
+        status = "incomplete" if scores["counts"]["n_backend_errors"] else "complete"
+    return RunResults.build(
+        file=str(run.results_path), **provenance, status=status, **(scores or {})
+    )
 
 
 def _retry_backend_errors(

@@ -25,8 +25,8 @@ from act_bench.cli.common import (
     Seed,
     Split,
     Task,
-    _print_metrics,
     console,
+    print_metrics,
     reports_errors,
 )
 from act_bench.errors import ConfigError
@@ -161,7 +161,7 @@ def build_preferences_command(
         cache_dir=cache_dir,
     ).run(show_progress=not quiet)
     summary = stats.to_json()
-    _print_metrics(
+    print_metrics(
         f"D_pref · {task} · {split}", {}, {k: v for k, v in summary.items() if isinstance(v, int)}
     )
     rate = summary["control_rate"]

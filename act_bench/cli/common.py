@@ -140,7 +140,7 @@ def default_output_dir(
     return str(Path("runs") / f"{task}-{split}-{safe_model}{prompting}")
 
 
-def _warn_if_sample(data_dir: str | None) -> None:
+def warn_if_sample(data_dir: str | None) -> None:
     from act_bench.data import resolve_data_dir
 
     if resolve_data_dir(data_dir) is None:
@@ -150,7 +150,7 @@ def _warn_if_sample(data_dir: str | None) -> None:
         )
 
 
-def _print_metrics(
+def print_metrics(
     title: str,
     metrics: dict[str, float | None],
     counts: dict[str, int] | None,

@@ -17,13 +17,13 @@ from act_bench.cli.common import (
     Seed,
     Split,
     Task,
-    _print_metrics,
-    _warn_if_sample,
     console,
     default_output_dir,
     given_on_command_line,
     parameters_from_table,
+    print_metrics,
     reports_errors,
+    warn_if_sample,
     with_parameters,
 )
 from act_bench.options import COMMAND_OPTIONS, EVAL_OPTIONS, read_options_file
@@ -77,9 +77,9 @@ def eval_command(**values: Any) -> None:
     config = EvalConfig(**values)
     task, split, model, data_dir = config.task, config.split, config.model, config.data_dir
     num_trials = config.num_trials
-    _warn_if_sample(data_dir)
+    warn_if_sample(data_dir)
     result = run_evaluation(config, resume=resume, show_progress=not quiet)
-    _print_metrics(
+    print_metrics(
         f"{task} · {split} · {model}",
         result.metrics,
         result.counts,
@@ -144,4 +144,4 @@ def score_command(
     if json_output:
         print(json.dumps(metrics))
     else:
-        _print_metrics(f"{task} · {split} · {predictions}", metrics, None)
+        print_metrics(f"{task} · {split} · {predictions}", metrics, None)

@@ -16,10 +16,10 @@ from act_bench.cli.common import (
     LeaderboardPath,
     NumTrials,
     Seed,
-    _warn_if_sample,
     console,
     errors,
     reports_errors,
+    warn_if_sample,
 )
 
 
@@ -179,7 +179,7 @@ def reproduce_command(
         else None,
         prompting=not train if prompting is None else prompting,
     )
-    _warn_if_sample(data_dir)
+    warn_if_sample(data_dir)
     runs = reproduce(
         table,
         options,

@@ -19,10 +19,10 @@ from act_bench.cli.common import (
     ProtocolOption,
     Seed,
     Split,
-    _print_metrics,
-    _warn_if_sample,
     console,
+    print_metrics,
     reports_errors,
+    warn_if_sample,
 )
 
 
@@ -127,8 +127,8 @@ def ambigsql_recovery_command(
         api_base=api_base,
         output_dir=output_dir,
     )
-    _warn_if_sample(data_dir)
+    warn_if_sample(data_dir)
     result = run_recovery(config, show_progress=not quiet)
-    _print_metrics(f"ambigsql recovery · {split} · {model}", result.metrics, result.counts)
+    print_metrics(f"ambigsql recovery · {split} · {model}", result.metrics, result.counts)
     if result.output_dir is not None:
         console.print(escape(f"results: {result.output_dir / 'recovery.json'}"))

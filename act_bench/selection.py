@@ -46,7 +46,8 @@ def selection_conversations(model: str) -> SelectionConversations | None:
 
 def conversations_seen(model: str) -> tuple[SelectionConversations, ...]:
     """Every sample of conversations a checkpoint saw (``data.validation`` selected it,
-    ``data.train`` trained it), each with its split; empty for any other model."""
+    ``data.train`` trained it, ``data.shots`` were M's in-context examples when its D_pref
+    was built), each with its split; empty for any other model."""
     spec = Spec.parse(model)
     if spec.kind not in CHECKPOINT_KINDS or not spec.argument:
         return ()
@@ -62,7 +63,7 @@ def conversations_seen(model: str) -> tuple[SelectionConversations, ...]:
         return ()
     return tuple(
         _read(path, record, data[name], name)
-        for name in ("validation", "train")
+        for name in ("validation", "train", "shots")
         if data.get(name) is not None
     )
 

@@ -75,17 +75,19 @@ class ConversationSample:
 
 @dataclass(frozen=True, slots=True)
 class TrainedCheckpoint:
-    """A finished training: the spec that evaluates it and the conversations it saw."""
+    """A finished training: the spec that evaluates it and the conversations it saw
+    (trained on, selected on, shown to M as in-context examples while building D_pref)."""
 
     model: str  # e.g. hf:runs/reproduce/table1/train/sft-c4-s0-cpu-small-1a2b3c4d
     training: ConversationSample
     selection: ConversationSample | None
     train_s: float = 0.0  # wall time of the call that trained it (filled by train_cell)
     reused: bool = False  # True when an earlier run had already trained it
+    shots: ConversationSample | None = None  # M's control-prompt conversations (App. F)
 
     def seen_in(self, split: str) -> frozenset[str]:
         """Conversations of ``split`` this checkpoint must not be scored on."""
-        samples = [self.training, self.selection]
+        samples = [self.training, self.selection, self.shots]
         return frozenset(
             conversation
             for sample in samples
@@ -99,13 +101,14 @@ class TrainedCheckpoint:
     @classmethod
     def from_json(cls, data: dict[str, Any], path: Path) -> TrainedCheckpoint:
         try:
-            selection = data["selection"]
+            selection, shots = data["selection"], data.get("shots")
             return cls(
                 model=str(data["model"]),
                 training=_sample(data["training"]),
                 selection=_sample(selection) if selection is not None else None,
                 train_s=float(data["train_s"]),
                 reused=True,
+                shots=_sample(shots) if shots is not None else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(

@@ -203,11 +203,14 @@ def _checkpoint(folder: Path, record: dict[str, Any]) -> TrainedCheckpoint:
     try:
         training = _sample(data["train"])
         selection = _sample(data["validation"]) if data.get("validation") else None
+        shots = _sample(data["shots"]) if data.get("shots") else None
     except (KeyError, TypeError) as error:
         raise DataError(
             f"no data selection recorded ({error})", file=str(path), field="data"
         ) from error
-    return TrainedCheckpoint(model=f"hf:{folder}", training=training, selection=selection)
+    return TrainedCheckpoint(
+        model=f"hf:{folder}", training=training, selection=selection, shots=shots
+    )
 
 
 def _sample(data: dict[str, Any]) -> ConversationSample:

@@ -100,3 +100,19 @@ def test_listed_conversations_are_left_out_of_any_model(tmp_path):
     assert kept == {c.id for c in conversations[1:]}
     assert "exclude_conversations" not in EvalConfig().identity()
     assert config.identity()["exclude_conversations"] == (conversations[0].id,)
+
+
+def test_the_conversations_m_was_shown_are_excluded_too(tmp_path):
+    """ACT's D_pref conditions M on in-context conversations of the training pool (App. F);
+    trained on validation, those must not be scored either."""
+    conversations = PACIFIC.load("validation", None)
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    data = {
+        "train": {"split": "train", "conversation_ids": ["t1"]},
+        "shots": {"split": "validation", "conversation_ids": [conversations[1].id]},
+    }
+    (folder / "training_config.json").write_text(json.dumps({"task": "pacific", "data": data}))
+    config = EvalConfig(model=f"hf:{folder}", split="validation")
+    kept = {state.conversation_id for state in select_turn_states(PACIFIC, config)[0]}
+    assert kept == {conversations[0].id, conversations[2].id}

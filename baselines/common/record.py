@@ -21,6 +21,7 @@ from act_bench_baselines.common.model import ModelSource
 
 from act_bench import __version__
 from act_bench.errors import ConfigError
+from act_bench.prompting.shots import BUNDLED_POOL
 from act_bench.results import config_hash
 
 RECORD_FILE = "training_config.json"
@@ -48,6 +49,31 @@ def new_record(
         "config_hash": config_hash(config.data_identity() | hyperparameters(config)),
         "versions": versions(),
     }
+
+
+def shots_seen(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The conversations of a real split that M's control prompts showed (App. F), from the
+    D_pref builds recorded under ``data`` (any depth): evaluation leaves them out like the
+    training and selection conversations (:mod:`act_bench.selection`). Bundled-sample shots
+    are not data of any split and are not listed; shots from two pools are refused."""
+    pools: dict[str, set[str]] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            shots = value.get("shots")
+            if isinstance(shots, dict) and shots.get("pool") not in (None, BUNDLED_POOL):
+                pools.setdefault(shots["pool"], set()).update(shots.get("conversation_ids", ()))
+            for key, item in value.items():
+                if key != "shots":
+                    walk(item)
+
+    walk(data)
+    if not pools:
+        return None
+    if len(pools) > 1:
+        raise ConfigError(f"M's control shots come from several splits: {sorted(pools)}")
+    ((split, ids),) = pools.items()
+    return {"split": split, "conversation_ids": sorted(ids)}
 
 
 def read_record(path: Path) -> dict[str, Any] | None:

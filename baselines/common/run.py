@@ -43,6 +43,7 @@ from act_bench_baselines.common.record import (
     new_record,
     read_record,
     resuming,
+    shots_seen,
 )
 from act_bench_baselines.common.reporting import RunConsole, console
 
@@ -124,9 +125,7 @@ class TrainingRun(Generic[ConfigT]):
 
             datasets.disable_progress_bars()
         self.state = PartialState()
-        self.console = RunConsole(
-            main=self.state.is_main_process, show_progress=self.show_progress
-        )
+        self.console = RunConsole(main=self.state.is_main_process, show_progress=self.show_progress)
         self.record: dict[str, Any] = {}
         self.fits: list[FitResult] = []  # one per trainer.train(), in order
         self.started = time.perf_counter()
@@ -307,6 +306,12 @@ class TrainingRun(Generic[ConfigT]):
         self.write_record()
 
     def write_record(self) -> None:
+        data = self.record.get("data")
+        if isinstance(data, dict):
+            shots = shots_seen({k: v for k, v in data.items() if k != "shots"})
+            data.pop("shots", None)
+            if shots is not None:
+                data["shots"] = shots
         if self.state.is_main_process:
             write_json_atomic(self.output_dir / RECORD_FILE, self.record)
 

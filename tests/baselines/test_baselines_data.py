@@ -138,8 +138,9 @@ def test_cot_rows_render_evals_cot_prompt_and_write_r_after_its_reasoning(
     assert plain["completion"][0]["content"] == clarify.gold_response
 
 
-def test_ambigsql_training_holds_t2_states_and_evaluation_t1_only() -> None:
+def test_ambigsql_training_holds_t2_states_and_evaluation_t1_only(monkeypatch) -> None:
     """App. C.1: after the clarification exchange, the clear request and the gold SQL."""
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)  # the bundled sample, built here
     ambigsql = get_task("ambigsql")
     selection = select_data(
         ambigsql, data_dir=None, train_split="train", conversations=12,

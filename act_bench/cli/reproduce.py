@@ -203,7 +203,7 @@ def reproduce_command(
                 escape(
                     f"Trained on {train_split} conversations: every row of a seed is scored on "
                     f"the {train_split} split minus the conversations that seed's checkpoints "
-                    "trained or were selected on."
+                    "trained or were selected on, or showed M as control-prompt examples."
                 )
             )
     for run in runs:

@@ -2,7 +2,8 @@
 
 Runs ``act-bench eval`` twice in this process on the first N conversations of a split (all
 their turn states, the gold simulator, greedy decoding): first with prefix reuse off
-(``--no-prefix-cache``), then on. Prints one JSON object: prompt tokens, prefill tokens
+(``--no-prefix-cache``), then on, after one untimed load of the model (so that neither run
+pays the process's first imports). Prints one JSON object: prompt tokens, prefill tokens
 actually computed, wall time of each run, the speedup, whether every trajectory (every turn
 of every episode) is identical, and each run's peak resident memory, sampled every 50 ms
 (only the run's own model is loaded while it runs).
@@ -13,18 +14,19 @@ of every episode) is identical, and each run's peak resident memory, sampled eve
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psutil
 
-from act_bench.backends import forget_shared_backends
+from act_bench.backends import forget_shared_backends, load_backend
 from act_bench.evaluation import EvalConfig, EvalResult, run_evaluation
 from act_bench.task import get_task, turn_states
 
@@ -64,9 +66,28 @@ def whole_conversations(task_name: str, split: str, data_dir: str | None, count:
     return len(states)
 
 
+def warm_up(model: str) -> float:
+    """Load the model once, untimed, and drop it: the first load in a process imports
+    transformers and torch's kernels (seconds), which would otherwise count against
+    whichever run goes first."""
+    started = time.perf_counter()
+    backend = load_backend(model)
+    del backend
+    release_freed_memory()
+    return round(time.perf_counter() - started, 2)
+
+
+def release_freed_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc's ``malloc_trim``),
+    so a run's peak RSS starts from what is live, not from what the run before it freed."""
+    gc.collect()
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def evaluate(args: argparse.Namespace, limit: int, prefix_cache: bool) -> tuple[EvalResult, dict]:
     forget_shared_backends()
-    gc.collect()
+    release_freed_memory()
     measured: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as out, peak_rss(measured):
         config = EvalConfig(
@@ -109,6 +130,7 @@ def main() -> None:
     args = parser.parse_args()
 
     limit = whole_conversations(args.task, args.split, args.data_dir, args.conversations)
+    warm_up_s = warm_up(args.model)
     off, off_measured = evaluate(args, limit, prefix_cache=False)
     print(f"reuse off: {off_measured}", file=sys.stderr, flush=True)
     on, on_measured = evaluate(args, limit, prefix_cache=True)
@@ -134,6 +156,7 @@ def main() -> None:
         "peak_rss_gib": on_measured["peak_rss_gib"],
         "peak_rss_gib_off": off_measured["peak_rss_gib"],
         "prefix_cache": usage_on.get("prefix_cache"),
+        "warm_up_s": warm_up_s,
         "cpu_load_average_1m": round(psutil.getloadavg()[0], 2),
     }
     print(json.dumps(report))

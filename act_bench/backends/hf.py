@@ -9,8 +9,9 @@ generation here must be batched, reproducible under a seed, and leave the model 
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -24,14 +25,25 @@ from act_bench.backends.base import (
 )
 from act_bench.backends.kv_reuse import (
     KVState,
+    decode_groups,
+    kv_bytes_per_token,
     left_padded_cache,
+    place_state,
     prefill,
+    release_freed_memory,
     supports_prefix_reuse,
     weights_version,
 )
-from act_bench.backends.prefix_cache import PrefixCache, default_budget_bytes
+from act_bench.backends.prefix_cache import (
+    RESERVABLE_SHARE,
+    PrefixCache,
+    default_budget_bytes,
+)
+from act_bench.backends.segmented_decoding import decode_in_segments, stop_string_ended
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message
+
+STOP_CONTEXT_TOKENS = 8  # prompt tokens a stop string may begin in (transformers checks them)
 
 _DTYPES = {
     "float32": torch.float32,
@@ -95,9 +107,10 @@ class HFBackend:
     With ``options.prefix_cache`` (the default) prompts are sorted by token ids, so prompts
     sharing a prefix are neighbours and share a chunk; each prompt is prefilled from the
     longest prefix any earlier prompt computed (``kv_reuse.py``), and the chunk is decoded
-    together (on a GPU; on the CPU a chunk is one prompt, see :meth:`_chunk_size`). Without
-    it (``--no-prefix-cache``) prompts are sorted by length and each chunk is prefilled
-    whole, left-padded, as before.
+    together from one preallocated left-padded cache, split into groups whose cache fits the
+    KV budget (:func:`~act_bench.backends.kv_reuse.decode_groups`), the last running row
+    finishing alone (``segmented_decoding.py``). Without it (``--no-prefix-cache``) prompts
+    are sorted by length and each chunk goes to one ``generate`` call, as before.
     """
 
     def __init__(
@@ -178,7 +191,7 @@ class HFBackend:
         self.model.eval()
         try:
             with seeded(params.seed, self.device):
-                size = self._chunk_size()
+                size = self.batch_size
                 for offset in range(0, len(order), size):
                     chunk = order[offset : offset + size]
                     if self.prefix_cache is not None:
@@ -192,18 +205,6 @@ class HFBackend:
         generations = [g for g in results if g is not None]
         self.usage.add_batch(generations, time.perf_counter() - start)
         return generations
-
-    def _chunk_size(self) -> int:
-        """Prompts generated together. With prefix reuse on the CPU: one. Prefill is then
-        only each prompt's new tokens, and decoding a batch gains nothing here: a decode
-        step of one prompt is a matrix-vector product per weight, while with two or more
-        rows the CPU runs multi-threaded matrix products whose fixed cost per call
-        dominates at these sizes (with 2 loaded cores: 0.1 ms for one row against ~25 ms for
-        8 rows per 576x1536 projection), and each prompt stops at its own end token instead
-        of waiting for the batch's longest."""
-        if self.prefix_cache is not None and self.device.type == "cpu":
-            return 1
-        return self.batch_size
 
     def _generate_chunk(self, prompts: list[str], params: SamplingParams) -> list[Generation]:
         start = time.perf_counter()
@@ -235,13 +236,28 @@ class HFBackend:
         self, token_ids: list[list[int]], params: SamplingParams
     ) -> list[Generation]:
         """Prefill each prompt from the longest stored prefix, then decode the chunk together
-        (see ``kv_reuse.py``); greedy outputs match :meth:`_generate_chunk`'s."""
+        (see ``kv_reuse.py``), in groups whose batched cache fits the memory budget;
+        greedy outputs match :meth:`_generate_chunk`'s."""
         assert self.prefix_cache is not None
-        start = time.perf_counter()
         version = weights_version(self.model)
         if version != self._weights_version:  # the weights changed: stored states are stale
             self.prefix_cache.clear()
             self._weights_version = version
+        per_token = kv_bytes_per_token(self.model)
+        group_budget = int(self.prefix_cache.stats.budget_bytes * RESERVABLE_SHARE)
+        generations: list[Generation] = []
+        for group in decode_groups(
+            [len(ids) for ids in token_ids], params.max_new_tokens, per_token, group_budget
+        ):
+            rows = [token_ids[i] for i in group]
+            reserve = len(rows) * (max(map(len, rows)) + params.max_new_tokens) * per_token
+            with self.prefix_cache.reserved(reserve):
+                generations.extend(self._decode_group(rows, params))
+        return generations
+
+    def _decode_group(self, token_ids: list[list[int]], params: SamplingParams) -> list[Generation]:
+        assert self.prefix_cache is not None
+        start = time.perf_counter()
         width = max(len(ids) for ids in token_ids)
         pad = self.tokenizer.pad_token_id
         input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in token_ids])
@@ -250,20 +266,22 @@ class HFBackend:
         )
         try:
             with torch.inference_mode():
-                states, reused = [], []
-                for ids in token_ids:
+                cache = left_padded_cache(
+                    len(token_ids), width - 1, params.max_new_tokens, self.model
+                )
+                reused = []
+                for row, ids in enumerate(token_ids):
                     state, count = prefill(self.model, ids, self.prefix_cache)
-                    states.append(state)
+                    if state is not None:
+                        place_state(cache, row, state)
                     reused.append(count)
-                kwargs: dict[str, Any] = {}
-                if width > 1:
-                    kwargs["cache"] = left_padded_cache(states, width - 1, self.model)
-                output_ids = self.model.generate(
-                    input_ids=input_ids.to(self.device),
-                    attention_mask=attention_mask.to(self.device),
-                    **kwargs,
-                    **self._generate_kwargs(params),
-                    tokenizer=self.tokenizer,
+                new_ids = decode_in_segments(
+                    functools.partial(self._continue, params=params),
+                    input_ids.to(self.device),
+                    attention_mask.to(self.device),
+                    cache if width > 1 else None,
+                    max_new_tokens=params.max_new_tokens,
+                    ended=self._ended_check(token_ids, params),
                 )
         except torch.OutOfMemoryError as error:
             self.prefix_cache.clear()
@@ -273,10 +291,45 @@ class HFBackend:
             ) from error
         except RuntimeError as error:
             raise BackendError(f"{self.spec} failed to generate: {error}") from error
-        new_ids = output_ids[:, width:].tolist()
+        del cache
+        release_freed_memory()
         latency = (time.perf_counter() - start) / len(token_ids)
         counts = [len(ids) for ids in token_ids]
         return self._generations(new_ids, counts, reused, latency, params)
+
+    def _continue(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        cache: Any,
+        steps: int,
+        *,
+        params: SamplingParams,
+    ) -> torch.Tensor:
+        """One segment of :func:`decode_in_segments`: ``generate`` continuing from ``cache``."""
+        kwargs = self._generate_kwargs(params) | {"max_new_tokens": steps}
+        if cache is not None:
+            kwargs["cache"] = cache
+        return self.model.generate(
+            input_ids=input_ids, attention_mask=attention_mask, **kwargs, tokenizer=self.tokenizer
+        )
+
+    def _ended_check(
+        self, token_ids: list[list[int]], params: SamplingParams
+    ) -> Callable[[int, list[int]], bool]:
+        """Whether a row's reply has ended: an end token, or one of ``params.stop``."""
+        stopped = [
+            stop_string_ended(self._decode_raw, ids[-STOP_CONTEXT_TOKENS:], params.stop)
+            for ids in token_ids
+        ]
+
+        def ended(row: int, new_ids: list[int]) -> bool:
+            return any(t in self._end_token_ids for t in new_ids) or stopped[row](new_ids)
+
+        return ended
+
+    def _decode_raw(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=False)
 
     def _generations(
         self,

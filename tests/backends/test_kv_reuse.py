@@ -9,7 +9,11 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
 
 from act_bench.backends.kv_reuse import (
+    PreallocatedLayer,
+    decode_groups,
+    kv_bytes_per_token,
     left_padded_cache,
+    place_state,
     prefill,
     state_nbytes,
     supports_prefix_reuse,
@@ -104,9 +108,14 @@ def test_batched_decoding_from_reused_states_gives_the_plain_greedy_tokens(model
         prefilled = [prefill(model, row, store) for row in rows]
     assert [reused for _, reused in prefilled] == [0, 24, 40, 0]
     width = max(map(len, rows))
-    cache = left_padded_cache([state for state, _ in prefilled], width - 1, model)
+    cache = left_padded_cache(len(rows), width - 1, 12, model)
+    for row, (state, _) in enumerate(prefilled):
+        place_state(cache, row, state)
     assert cache.get_seq_length() == width - 1
     assert greedy(model, rows, cache) == greedy(model, rows)
+    # decoding wrote into the spare room, never into the reused states
+    assert all(layer.keys.data_ptr() == layer._key_buffer.data_ptr() for layer in cache.layers)
+    assert cache.get_seq_length() == width + 11  # the last prompt token and 11 of 12 new
     assert greedy(model, rows) == [greedy(model, [row])[0] for row in rows]
 
 
@@ -131,3 +140,46 @@ def test_weights_version_moves_when_a_parameter_is_updated_in_place(model) -> No
     with torch.no_grad():
         model.lm_head.weight.add_(0.0)
     assert weights_version(model) == before + 1
+
+
+def test_preallocated_layer_holds_what_a_dynamic_layer_holds() -> None:
+    from transformers.cache_utils import DynamicLayer
+
+    generator = torch.Generator().manual_seed(7)
+    plain, preallocated = DynamicLayer(), PreallocatedLayer(spare_tokens=3)
+    for length in (5, 1, 1, 1, 4, 1):  # the 4-token update outgrows the room: new buffers
+        keys, values = (torch.randn(2, 3, length, 8, generator=generator) for _ in range(2))
+        expected = plain.update(keys, values)
+        got = preallocated.update(keys, values)
+        assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
+    assert preallocated.get_seq_length() == plain.get_seq_length() == 13
+    # a parent method that replaces the tensors (batch selection) is followed correctly
+    plain.batch_select_indices(torch.tensor([1]))
+    preallocated.batch_select_indices(torch.tensor([1]))
+    keys, values = (torch.randn(1, 3, 2, 8, generator=generator) for _ in range(2))
+    expected, got = plain.update(keys, values), preallocated.update(keys, values)
+    assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
+    # cropping keeps the buffers: the next token overwrites the cropped position
+    plain.crop(-1)
+    preallocated.crop(-1)
+    keys, values = (torch.randn(1, 3, 1, 8, generator=generator) for _ in range(2))
+    expected, got = plain.update(keys, values), preallocated.update(keys, values)
+    assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
+
+
+def test_kv_bytes_per_token_counts_keys_and_values_of_every_layer(model) -> None:
+    # 2 (keys, values) x 2 layers x 2 KV heads x head size 8 x 4 bytes (float32)
+    assert kv_bytes_per_token(model) == 2 * 2 * 2 * 8 * 4
+    with torch.inference_mode():
+        state, _ = prefill(model, prompt(9, 21), PrefixCache(10**8, min_tokens=4))
+    assert state_nbytes(state) == 20 * kv_bytes_per_token(model)
+
+
+def test_decode_groups_keep_each_batched_cache_within_the_budget() -> None:
+    # 10 bytes a token, 5 new tokens: rows of 20 tokens take 250 bytes padded to width 20
+    assert decode_groups([20, 20, 20, 20], 5, 10, 10**6) == [[0, 1, 2, 3]]
+    assert decode_groups([20, 20, 20, 20], 5, 10, 500) == [[0, 1], [2, 3]]
+    # a long row widens its group: 2 x (45 + 5) x 10 = 1,000 > 900, so it starts a new one
+    assert decode_groups([10, 15, 45, 45], 5, 10, 900) == [[0, 1], [2], [3]]
+    assert decode_groups([100], 5, 10, 1) == [[0]]  # a group of one whatever its size
+    assert decode_groups([], 5, 10, 100) == []

@@ -4,6 +4,7 @@ import pytest
 
 from act_bench.backends.prefix_cache import (
     CPU_BUDGET_CAP_BYTES,
+    RESERVABLE_SHARE,
     PrefixCache,
     common_prefix_length,
     default_budget_bytes,
@@ -89,3 +90,23 @@ def test_default_budget_is_sized_for_the_machine() -> None:
     assert default_budget_bytes("cpu", total_bytes=64 * 2**30) == CPU_BUDGET_CAP_BYTES
     assert default_budget_bytes("cpu", total_bytes=4 * 2**30) == 128 * 2**20
     assert default_budget_bytes("cuda", total_bytes=80 * 10**9) == 8 * 10**9
+
+
+def test_a_reservation_evicts_old_entries_and_bounds_new_ones_while_it_lasts() -> None:
+    cache: PrefixCache[str] = PrefixCache(400, min_tokens=4)
+    for name, start in (("a", 100), ("b", 200), ("c", 300)):
+        cache.store(tokens(range(start, start + 10)), name, 100)
+    with cache.reserved(250):  # 150 left: the two least recently used go
+        assert [cache.lookup(tokens(range(s, s + 10)), limit=20) is None for s in (100, 200)] == [
+            True,
+            True,
+        ]
+        assert cache.lookup(tokens(range(300, 310)), limit=20).state == "c"
+        cache.store(tokens(range(400, 410)), "d", 100)  # evicts c to stay within 150
+        assert cache.stats.bytes == 100
+        cache.store(tokens(range(500, 510)), "e", 200)  # bigger than what is left: not kept
+        assert cache.lookup(tokens(range(500, 510)), limit=20) is None
+    cache.store(tokens(range(600, 610)), "f", 300)  # the whole budget is back
+    assert cache.stats.bytes == 400
+    with cache.reserved(10**9):  # held at most RESERVABLE_SHARE of the budget
+        assert cache.stats.bytes <= 400 - int(400 * RESERVABLE_SHARE)

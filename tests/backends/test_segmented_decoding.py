@@ -1,0 +1,139 @@
+"""Segmented decoding on a tiny random Llama: rows that go on get exactly the tokens one
+``generate`` call gives; rows that ended leave the batch and the cache."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from act_bench.backends.kv_reuse import left_padded_cache, place_state, prefill
+from act_bench.backends.prefix_cache import PrefixCache
+from act_bench.backends.segmented_decoding import (
+    decode_in_segments,
+    segment_lengths,
+    stop_string_ended,
+)
+
+PAD = 0
+NEW_TOKENS = 40
+
+
+@pytest.fixture(scope="module")
+def model() -> LlamaForCausalLM:
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=PAD,
+        eos_token_id=1,
+        bos_token_id=2,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+def rows() -> list[list[int]]:
+    generator = torch.Generator().manual_seed(3)
+    lengths = (30, 12, 45, 21)
+    return [torch.randint(3, 64, (n,), generator=generator).tolist() for n in lengths]
+
+
+def padded(batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(map(len, batch))
+    ids = torch.tensor([[PAD] * (width - len(r)) + r for r in batch])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in batch])
+    return ids, mask
+
+
+def make_generate(model):
+    def generate(input_ids, attention_mask, cache, steps):
+        kwargs = {"cache": cache} if cache is not None else {}
+        return model.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            max_new_tokens=steps,
+            do_sample=False,
+            pad_token_id=PAD,
+            eos_token_id=1,
+            **kwargs,
+        )
+
+    return generate
+
+
+def test_segments_start_short_and_double() -> None:
+    lengths = segment_lengths()
+    assert [next(lengths) for _ in range(6)] == [8, 8, 16, 32, 64, 128]
+
+
+def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
+    batch = rows()
+    ids, mask = padded(batch)
+    with torch.inference_mode():
+        whole = make_generate(model)(ids, mask, None, NEW_TOKENS)[:, ids.shape[1] :].tolist()
+        cache = left_padded_cache(len(batch), ids.shape[1] - 1, NEW_TOKENS, model)
+        store = PrefixCache(10**8, min_tokens=4)
+        for row, tokens in enumerate(batch):
+            place_state(cache, row, prefill(model, tokens, store)[0])
+        calls: list[int] = []
+
+        def generate(input_ids, attention_mask, cache, steps):
+            calls.append(input_ids.shape[0])
+            return make_generate(model)(input_ids, attention_mask, cache, steps)
+
+        # rows 1 and 3 "end" after the first segment, row 0 after the second: the batch goes
+        # on whole until one row is left, which then runs to the end alone
+        stop_after = {0: 16, 1: 8, 2: NEW_TOKENS, 3: 8}
+        segmented = decode_in_segments(
+            generate,
+            ids,
+            mask,
+            cache,
+            max_new_tokens=NEW_TOKENS,
+            ended=lambda row, new: len(new) >= stop_after[row],
+        )
+    assert calls == [4, 4, 1]
+    assert cache.layers[0].keys.shape[0] == 1
+    assert segmented[2] == whole[2]
+    for row in (0, 1, 3):  # the rows that left did so after the second segment
+        assert segmented[row] == whole[row][:16]
+
+
+def test_a_batch_whose_rows_all_end_stops_after_the_segment(model) -> None:
+    batch = rows()[:2]
+    ids, mask = padded(batch)
+    calls: list[int] = []
+
+    def generate(input_ids, attention_mask, cache, steps):
+        calls.append(steps)
+        return make_generate(model)(input_ids, attention_mask, cache, steps)
+
+    with torch.inference_mode():
+        decode_in_segments(
+            generate, ids, mask, None, max_new_tokens=NEW_TOKENS, ended=lambda row, new: True
+        )
+    assert calls == [8]
+
+
+class CharTokenizer:
+    """Token i decodes to chr(i): enough to test where a stop string may match."""
+
+    @staticmethod
+    def decode(ids) -> str:
+        return "".join(chr(i) for i in ids)
+
+
+def test_a_stop_string_may_begin_in_the_prompt_but_must_end_in_the_new_tokens() -> None:
+    encode = lambda text: [ord(c) for c in text]  # noqa: E731
+    check = stop_string_ended(CharTokenizer.decode, encode("say\n"), ["\nUser:", "###"])
+    assert check(encode("User: hi"))  # "\n" from the prompt, "User:" new
+    assert check(encode("an answer ### more"))
+    assert not check(encode("an answer"))
+    assert not check([])
+    in_prompt_only = stop_string_ended(CharTokenizer.decode, encode("x###"), ["###"])
+    assert not in_prompt_only(encode("fine"))

@@ -251,7 +251,7 @@ class HFBackend:
         ):
             rows = [token_ids[i] for i in group]
             reserve = len(rows) * (max(map(len, rows)) + params.max_new_tokens) * per_token
-            with self.prefix_cache.reserved(reserve):
+            with self.prefix_cache.reserved(reserve, keeping=rows):
                 generations.extend(self._decode_group(rows, params))
         return generations
 

@@ -29,6 +29,7 @@ State = TypeVar("State")
 
 MIN_REUSED_TOKENS = 16  # a shorter common prefix is not worth a copy of its state
 CPU_BUDGET_CAP_BYTES = 512 * 2**20
+LONG_PROMPT_BUDGET_CAP_BYTES = 4 * 2**30
 GPU_BUDGET_SHARE = 0.10
 RESERVABLE_SHARE = 0.75
 """The most of the budget :meth:`PrefixCache.reserved` holds for a batch's own cache: the
@@ -96,16 +97,11 @@ class PrefixCache(Generic[State]):
         """The entry sharing the longest common prefix with ``tokens``, counting at most
         ``limit`` tokens (a backend must leave at least one token to compute); ``None`` below
         ``min_tokens``. A hit makes the entry the most recently used."""
-        tokens = tuple(tokens)
         self.stats.lookups += 1
-        best: tuple[int, ...] | None = None
-        best_length = 0
-        for key in self._entries:
-            length = common_prefix_length(key, tokens, limit)
-            if length > best_length:
-                best, best_length = key, length
-        if best is None or best_length < self.min_tokens:
+        match = self._longest_match(tuple(tokens), limit)
+        if match is None:
             return None
+        best, best_length = match
         self._entries.move_to_end(best)
         self.stats.hits += 1
         self.stats.reused_tokens += best_length
@@ -132,10 +128,16 @@ class PrefixCache(Generic[State]):
         self.stats.peak_bytes = max(self.stats.peak_bytes, self.stats.bytes)
 
     @contextmanager
-    def reserved(self, nbytes: int) -> Iterator[None]:
+    def reserved(self, nbytes: int, *, keeping: Sequence[Sequence[int]] = ()) -> Iterator[None]:
         """Hold ``nbytes`` of the budget for something else (a batch's own cache) while the
         block runs: least recently used entries are evicted to make room, and entries stored
-        meanwhile fit in what is left; at most ``RESERVABLE_SHARE`` of the budget is held."""
+        meanwhile fit in what is left; at most ``RESERVABLE_SHARE`` of the budget is held.
+        The entries ``keeping``'s prompts would continue from (the batch's own) are made the
+        most recently used first, so they are the last to go."""
+        for tokens in keeping:
+            best = self._longest_match(tuple(tokens), len(tokens))
+            if best is not None:
+                self._entries.move_to_end(best[0])
         held = min(max(nbytes, 0), int(self.stats.budget_bytes * RESERVABLE_SHARE))
         self._reserved += held
         try:
@@ -148,6 +150,21 @@ class PrefixCache(Generic[State]):
         for key in list(self._entries):
             self._remove(key)
         self.stats.entries = 0
+
+    def _longest_match(
+        self, tokens: tuple[int, ...], limit: int
+    ) -> tuple[tuple[int, ...], int] | None:
+        """The entry sharing the most leading tokens with ``tokens`` (at most ``limit``) and
+        how many, or None below ``min_tokens``."""
+        best: tuple[int, ...] | None = None
+        best_length = 0
+        for key in self._entries:
+            length = common_prefix_length(key, tokens, limit)
+            if length > best_length:
+                best, best_length = key, length
+        if best is None or best_length < self.min_tokens:
+            return None
+        return best, best_length
 
     def _evict_over_budget(self) -> None:
         while self._entries and self.stats.bytes > self.stats.budget_bytes - self._reserved:
@@ -176,6 +193,15 @@ def common_prefix_length(a: Sequence[int], b: Sequence[int], limit: int) -> int:
         else:
             high = middle
     return low
+
+
+def long_prompt_budget_bytes(*, total_bytes: int | None = None) -> int:
+    """A KV budget for a backend whose prompts run to thousands of tokens (M's control
+    prompt in Alg. 1: ten in-context conversations, ~11,000 tokens for PACIFIC, 0.5 GB of
+    keys and values for SmolLM2 in float32): 1/8 of physical memory, at most 4 GiB, so the
+    store keeps the shared in-context prefix while a group of such prompts decodes."""
+    total = total_bytes or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return min(LONG_PROMPT_BUDGET_CAP_BYTES, total // 8)
 
 
 def default_budget_bytes(device_type: str, *, total_bytes: int | None = None) -> int:

@@ -30,6 +30,7 @@ from act_bench_baselines.act.preferences import (
 )
 
 from act_bench.backends import BackendOptions, SamplingParams
+from act_bench.backends.prefix_cache import long_prompt_budget_bytes
 from act_bench.cache import CacheSettings
 from act_bench.classifiers import load_classifier
 from act_bench.classifiers.base import ActionClassifier
@@ -69,13 +70,16 @@ class DprefSettings:
     cache_dir: str | None = None
     preferences_cache: str | None = None  # folder of D_pref caches
 
-    def backend_options(self) -> BackendOptions:
+    def backend_options(self, *, long_prompts: bool = False) -> BackendOptions:
+        """``long_prompts``: M's (the control prompt's in-context conversations), whose local
+        prefix store needs room for several thousand tokens' keys and values."""
         return BackendOptions(
             api_base=self.api_base,
             max_concurrency=self.max_concurrency,
             timeout_s=self.timeout_s,
             batch_size=self.batch_size,
             prefix_cache=self.prefix_cache,
+            prefix_cache_bytes=long_prompt_budget_bytes() if long_prompts else None,
         )
 
     def sampling(self) -> SamplingParams:
@@ -146,7 +150,7 @@ class DprefBuilder:
         self.generator = auxiliary_backend(
             settings.generator,
             "generator",
-            options,
+            settings.backend_options(long_prompts=True),
             CacheSettings(enabled=settings.cache, directory=settings.cache_dir),
         )
 

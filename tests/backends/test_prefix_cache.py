@@ -110,3 +110,13 @@ def test_a_reservation_evicts_old_entries_and_bounds_new_ones_while_it_lasts() -
     assert cache.stats.bytes == 400
     with cache.reserved(10**9):  # held at most RESERVABLE_SHARE of the budget
         assert cache.stats.bytes <= 400 - int(400 * RESERVABLE_SHARE)
+
+
+def test_a_reservation_keeps_the_entries_its_batch_continues_from() -> None:
+    cache: PrefixCache[str] = PrefixCache(300, min_tokens=4)
+    for name, start in (("a", 100), ("b", 200), ("c", 300)):
+        cache.store(tokens(range(start, start + 10)), name, 100)
+    with cache.reserved(150, keeping=[tokens(range(100, 110), [7, 8])]):
+        # a, the least recently used, is the one the batch continues from: b and c go
+        assert cache.lookup(tokens(range(100, 112)), limit=20).state == "a"
+        assert cache.stats.bytes == 100

@@ -341,7 +341,7 @@ class HFBackend:
     ) -> list[Generation]:
         generations = []
         for count, cached, ids in zip(prompt_tokens, cached_tokens, new_ids, strict=True):
-            ids = self._until_end(ids)
+            ids = self._until_stop(self._until_end(ids), params.stop)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             generations.append(
                 Generation(
@@ -376,6 +376,22 @@ class HFBackend:
         if params.stop:
             kwargs["stop_strings"] = list(params.stop)
         return kwargs
+
+    def _until_stop(self, ids: list[int], stops: Sequence[str]) -> list[int]:
+        """``ids`` up to the token completing the first stop string, so that a reply stopped
+        by one counts its own tokens only: inside a batch, ``generate`` pads it with end
+        tokens until the batch ends, alone it does not, and the count must not depend on
+        which rows were decoded together."""
+        if not stops or not any(s in self._decode_raw(ids) for s in stops):
+            return ids
+        low, high = 0, len(ids)  # ids[:low] holds no stop string, ids[:high] does
+        while high - low > 1:
+            middle = (low + high) // 2
+            if any(s in self._decode_raw(ids[:middle]) for s in stops):
+                high = middle
+            else:
+                low = middle
+        return ids[:high]
 
     def _until_end(self, ids: list[int]) -> list[int]:
         for position, token in enumerate(ids):

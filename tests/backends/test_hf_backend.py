@@ -5,6 +5,8 @@ import torch
 
 from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.backends.hf import HFBackend, plain_transcript, resolve_device, resolve_dtype
+from act_bench.backends.kv_reuse import decode_groups, kv_bytes_per_token
+from act_bench.backends.prefix_cache import RESERVABLE_SHARE
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message, Role
 
@@ -123,6 +125,13 @@ def test_generation_restores_training_mode(smollm2_backend: HFBackend) -> None:
         model.eval()
 
 
+def sharing(backend: HFBackend, **options) -> HFBackend:
+    """A backend over ``backend``'s model and tokenizer with other options."""
+    return HFBackend.from_model(
+        backend.model, backend.tokenizer, spec=backend.spec, options=BackendOptions(**options)
+    )
+
+
 def pacific_prompts(data_dir, count: int) -> list[list[Message]]:
     from act_bench.task import get_task, turn_states
 
@@ -140,16 +149,8 @@ def test_prefix_reuse_keeps_greedy_outputs_on_pacific_prompts(
     prompts = pacific_prompts(data_dir, 4)
     params = SamplingParams(max_new_tokens=24)
 
-    def backend(**options) -> HFBackend:
-        return HFBackend.from_model(
-            smollm2_backend.model,
-            smollm2_backend.tokenizer,
-            spec="smollm2",
-            options=BackendOptions(**options),
-        )
-
-    plain = backend(prefix_cache=False).generate(prompts, params)
-    reusing = backend()
+    plain = sharing(smollm2_backend, prefix_cache=False).generate(prompts, params)
+    reusing = sharing(smollm2_backend)
     first = reusing.generate(prompts, params)
     again = reusing.generate(prompts, params)
     assert [g.text for g in first] == [g.text for g in plain] == [g.text for g in again]
@@ -161,6 +162,30 @@ def test_prefix_reuse_keeps_greedy_outputs_on_pacific_prompts(
     usage = reusing.usage.to_json()
     assert usage["prefill_tokens_computed"] == lengths[-1] + 3 + 4
     assert usage["prefix_cache"]["entries"] == 1  # each prompt's state replaced its prefix's
+
+
+@pytest.mark.slow
+def test_decoding_groups_segments_and_stop_strings_keep_greedy_outputs(
+    smollm2_backend: HFBackend, data_dir
+) -> None:
+    """A KV budget small enough to split 6 PACIFIC prompts into groups of two, replies long
+    enough to run several segments, with and without a stop string: the texts, prompt and
+    completion token counts are those of plain left-padded ``generate`` calls."""
+    prompts = pacific_prompts(data_dir, 6)
+    per_token = kv_bytes_per_token(smollm2_backend.model)
+    widest = max(len(smollm2_backend._token_ids(smollm2_backend.render(p))) for p in prompts)
+    for params in (
+        SamplingParams(max_new_tokens=40),
+        SamplingParams(max_new_tokens=40, stop=("\n", ".")),
+    ):
+        budget = int(2 * (widest + params.max_new_tokens) * per_token / RESERVABLE_SHARE) + 1
+        group_budget = int(budget * RESERVABLE_SHARE)
+        assert len(decode_groups([widest] * 6, params.max_new_tokens, per_token, group_budget)) == 3
+        plain = sharing(smollm2_backend, prefix_cache=False).generate(prompts, params)
+        grouped = sharing(smollm2_backend, prefix_cache_bytes=budget).generate(prompts, params)
+        assert [g.text for g in grouped] == [g.text for g in plain]
+        assert [g.prompt_tokens for g in grouped] == [g.prompt_tokens for g in plain]
+        assert [g.completion_tokens for g in grouped] == [g.completion_tokens for g in plain]
 
 
 @pytest.mark.slow

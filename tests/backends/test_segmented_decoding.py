@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from act_bench.backends.kv_reuse import left_padded_cache, place_state, prefill
 from act_bench.backends.prefix_cache import PrefixCache
@@ -20,21 +19,8 @@ NEW_TOKENS = 40
 
 
 @pytest.fixture(scope="module")
-def model() -> LlamaForCausalLM:
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        pad_token_id=PAD,
-        eos_token_id=1,
-        bos_token_id=2,
-    )
-    return LlamaForCausalLM(config).eval()
+def model(tiny_llama):
+    return tiny_llama
 
 
 def rows() -> list[list[int]]:

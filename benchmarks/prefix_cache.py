@@ -14,19 +14,19 @@ of every episode) is identical, and each run's peak resident memory, sampled eve
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import json
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 
 from act_bench.backends import forget_shared_backends, load_backend
+from act_bench.backends.memory import release_freed_memory
 from act_bench.evaluation import EvalConfig, EvalResult, run_evaluation
 from act_bench.task import get_task, turn_states
 
@@ -73,21 +73,15 @@ def warm_up(model: str) -> float:
     started = time.perf_counter()
     backend = load_backend(model)
     del backend
+    gc.collect()
     release_freed_memory()
     return round(time.perf_counter() - started, 2)
 
 
-def release_freed_memory() -> None:
-    """Collect garbage and hand freed heap pages back to the OS (glibc's ``malloc_trim``),
-    so a run's peak RSS starts from what is live, not from what the run before it freed."""
-    gc.collect()
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def evaluate(args: argparse.Namespace, limit: int, prefix_cache: bool) -> tuple[EvalResult, dict]:
     forget_shared_backends()
-    release_freed_memory()
+    gc.collect()
+    release_freed_memory()  # so the run's peak RSS starts from what is live
     measured: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as out, peak_rss(measured):
         config = EvalConfig(

@@ -25,15 +25,15 @@ from act_bench.backends.base import (
 )
 from act_bench.backends.kv_reuse import (
     KVState,
+    LeftPaddedCache,
+    batch_cache_bytes,
     decode_groups,
     kv_bytes_per_token,
-    left_padded_cache,
-    place_state,
     prefill,
-    release_freed_memory,
     supports_prefix_reuse,
     weights_version,
 )
+from act_bench.backends.memory import release_freed_memory
 from act_bench.backends.prefix_cache import (
     RESERVABLE_SHARE,
     PrefixCache,
@@ -246,11 +246,12 @@ class HFBackend:
         per_token = kv_bytes_per_token(self.model)
         group_budget = int(self.prefix_cache.stats.budget_bytes * RESERVABLE_SHARE)
         generations: list[Generation] = []
-        for group in decode_groups(
-            [len(ids) for ids in token_ids], params.max_new_tokens, per_token, group_budget
-        ):
+        lengths = [len(ids) for ids in token_ids]
+        for group in decode_groups(lengths, params.max_new_tokens, per_token, group_budget):
             rows = [token_ids[i] for i in group]
-            reserve = len(rows) * (max(map(len, rows)) + params.max_new_tokens) * per_token
+            reserve = batch_cache_bytes(
+                [lengths[i] for i in group], params.max_new_tokens, per_token
+            )
             with self.prefix_cache.reserved(reserve, keeping=rows):
                 generations.extend(self._decode_group(rows, params))
         return generations
@@ -266,14 +267,14 @@ class HFBackend:
         )
         try:
             with torch.inference_mode():
-                cache = left_padded_cache(
+                cache = LeftPaddedCache(
                     len(token_ids), width - 1, params.max_new_tokens, self.model
                 )
                 reused = []
                 for row, ids in enumerate(token_ids):
                     state, count = prefill(self.model, ids, self.prefix_cache)
                     if state is not None:
-                        place_state(cache, row, state)
+                        cache.place(row, state)
                     reused.append(count)
                 new_ids = decode_in_segments(
                     functools.partial(self._continue, params=params),

@@ -11,7 +11,7 @@ weights once per step, whatever the batch size. So the backend (``hf.py``) split
    prompt's own tokenization.
 2. **decoding, batched.** Each prompt's state is copied, as soon as it is computed, into
    its row of one left-padded cache with room for the new tokens
-   (:func:`left_padded_cache`, :class:`PreallocatedLayer`); ``model.generate`` gets the
+   (:class:`LeftPaddedCache`, :class:`PreallocatedLayer`); ``model.generate`` gets the
    full left-padded ids and attention mask, computes each prompt's last token and decodes
    the batch together, exactly as it would have after its own left-padded prefill
    (positions come from the attention mask either way). On 2 CPU cores a step of 8 rows
@@ -25,13 +25,13 @@ change it.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import inspect
 from collections.abc import Sequence
 from typing import Any
 
 import torch
+from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
 from act_bench.backends.prefix_cache import PrefixCache
@@ -43,9 +43,6 @@ KVState = tuple[tuple[torch.Tensor, torch.Tensor], ...]
 def supports_prefix_reuse(model: Any) -> bool:
     """Only models whose every layer keeps a plain, full-length cache: a sliding-window or
     recurrent layer cannot be cut at an arbitrary prefix."""
-    from transformers import DynamicCache
-    from transformers.cache_utils import DynamicLayer
-
     config = getattr(model, "config", None)
     if config is None or getattr(config, "is_encoder_decoder", False):
         return False
@@ -74,8 +71,6 @@ def prefill(
     ``None`` for a one-token prompt (nothing to prefill). The last token is left for
     ``generate``, which needs at least one uncached input.
     """
-    from transformers import DynamicCache
-
     limit = len(tokens) - 1
     if limit < 1:
         return None, 0
@@ -160,39 +155,34 @@ def _last_logits_only(model: Any) -> dict[str, int]:
     """Ask for the last position's logits only, where the model's forward can: the prefill
     needs none of them (an 800-token prefill would otherwise spend about as long on the
     output layer, 49,152 x 576 for SmolLM2, as on the rest, and hold 157 MB of logits)."""
-    accepts = _ACCEPTS_LOGITS_TO_KEEP.get(type(model))
-    if accepts is None:
-        accepts = "logits_to_keep" in inspect.signature(model.forward).parameters
-        _ACCEPTS_LOGITS_TO_KEEP[type(model)] = accepts
-    return {"logits_to_keep": 1} if accepts else {}
+    return {"logits_to_keep": 1} if _accepts_logits_to_keep(type(model)) else {}
 
 
-_ACCEPTS_LOGITS_TO_KEEP: dict[type, bool] = {}
+@functools.cache
+def _accepts_logits_to_keep(model_class: type) -> bool:
+    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
 
 
-def left_padded_cache(rows: int, width: int, spare_tokens: int, model: Any) -> Any:
-    """An empty batched cache of ``rows`` prompts, ``width`` positions each, with room for
-    ``spare_tokens`` more; :func:`place_state` fills a row. Buffers are allocated from the
-    first state placed (its dtype, device and shapes)."""
-    from transformers import DynamicCache
+class LeftPaddedCache(DynamicCache):
+    """A batched cache of ``rows`` prompts, ``width`` positions each, with room for
+    ``spare_tokens`` more per layer (:class:`PreallocatedLayer`); :meth:`place` fills a row.
+    The buffers are allocated from the first state placed (its dtype, device and shapes)."""
 
-    cache = DynamicCache(config=model.config)
-    cache.layers = [PreallocatedLayer(spare_tokens) for _ in cache.layers]
-    cache.act_bench_shape = (rows, width)  # what allocate() needs when the first state comes
-    return cache
+    def __init__(self, rows: int, width: int, spare_tokens: int, model: Any) -> None:
+        super().__init__(config=model.config)
+        self.layers = [PreallocatedLayer(spare_tokens) for _ in self.layers]
+        self.rows, self.width = rows, width
 
-
-def place_state(cache: Any, row: int, state: KVState) -> None:
-    """Copy one prompt's state into ``row`` of a :func:`left_padded_cache`, at the right end
-    of the row (the left-padding ``generate`` expects; the pads stay zero and masked out).
-    The state is copied, so the batch's decoding never writes into a stored state."""
-    rows, width = cache.act_bench_shape
-    for layer, (keys, values) in zip(cache.layers, state, strict=True):
-        if not layer.is_initialized:
-            layer.allocate((rows, keys.shape[1], width, keys.shape[3]), keys)
-        length = keys.shape[2]
-        layer.keys[row, :, width - length :] = keys[0]
-        layer.values[row, :, width - length :] = values[0]
+    def place(self, row: int, state: KVState) -> None:
+        """Copy one prompt's state into ``row``, at the right end (the left-padding
+        ``generate`` expects; the pads stay zero and masked out). The state is copied, so
+        the batch's decoding never writes into a stored state."""
+        for layer, (keys, values) in zip(self.layers, state, strict=True):
+            if not layer.is_initialized:
+                layer.allocate((self.rows, keys.shape[1], self.width, keys.shape[3]), keys)
+            length = keys.shape[2]
+            layer.keys[row, :, self.width - length :] = keys[0]
+            layer.values[row, :, self.width - length :] = values[0]
 
 
 def kv_bytes_per_token(model: Any) -> int:
@@ -206,47 +196,25 @@ def kv_bytes_per_token(model: Any) -> int:
     return 2 * config.num_hidden_layers * kv_heads * head_dim * element
 
 
+def batch_cache_bytes(lengths: Sequence[int], new_tokens: int, bytes_per_token: int) -> int:
+    """What a :class:`LeftPaddedCache` of prompts of ``lengths`` takes: every row padded to
+    the longest, plus room for ``new_tokens``."""
+    return len(lengths) * (max(lengths, default=0) + new_tokens) * bytes_per_token
+
+
 def decode_groups(
     lengths: Sequence[int], new_tokens: int, bytes_per_token: int, budget_bytes: int
 ) -> list[list[int]]:
     """Split a chunk of prompts (indices into ``lengths``, kept in order) into groups decoded
-    together, each as large as fits: a group's batched cache holds every row padded to its
-    longest prompt plus ``new_tokens``, and must stay within ``budget_bytes`` (a group of
-    one is made whatever its size). In token-id order, neighbours have similar lengths, so
-    a split also cuts the padding."""
+    together, each as large as fits: a group's :func:`batch_cache_bytes` must stay within
+    ``budget_bytes`` (a group of one is made whatever its size). In token-id order,
+    neighbours have similar lengths, so a split also cuts the padding."""
     groups: list[list[int]] = []
-    group: list[int] = []
-    widest = 0
     for index, length in enumerate(lengths):
-        wider = max(widest, length)
-        if group and (len(group) + 1) * (wider + new_tokens) * bytes_per_token > budget_bytes:
-            groups.append(group)
-            group, wider = [], length
-        group.append(index)
-        widest = wider
-    if group:
-        groups.append(group)
+        if groups:
+            widened = [lengths[i] for i in groups[-1]] + [length]
+            if batch_cache_bytes(widened, new_tokens, bytes_per_token) <= budget_bytes:
+                groups[-1].append(index)
+                continue
+        groups.append([index])
     return groups
-
-
-def release_freed_memory() -> None:
-    """Hand the heap pages freed by a batch back to the OS (glibc's ``malloc_trim``).
-
-    A batch's cache is dozens of tensors of a few MB each; glibc serves such sizes from its
-    heap once a few have been freed (its mmap threshold adapts upwards) and keeps the freed
-    pages, so without this the resident memory of an evaluation creeps up by hundreds of MB
-    over the batches. Elsewhere than glibc this does nothing.
-    """
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc() -> Any:
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # noqa: B018 - present only in glibc
-    except (OSError, AttributeError):
-        return None
-    return libc

@@ -91,10 +91,12 @@ def stop_string_ended(
 ) -> Callable[[Sequence[int]], bool]:
     """Whether new tokens complete one of ``stops``, as transformers' stop-string check sees
     it: a match may begin in the prompt's last tokens but must end in the new ones."""
+    if not stops:
+        return lambda new_ids: False
     head = decode(prompt_tail)
 
     def check(new_ids: Sequence[int]) -> bool:
-        if not stops or not new_ids:
+        if not new_ids:
             return False
         text = decode([*prompt_tail, *new_ids])
         return any(text.find(stop, max(0, len(head) - len(stop) + 1)) >= 0 for stop in stops)

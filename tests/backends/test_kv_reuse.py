@@ -9,11 +9,10 @@ import torch
 from transformers import MistralConfig, MistralForCausalLM
 
 from act_bench.backends.kv_reuse import (
+    LeftPaddedCache,
     PreallocatedLayer,
     decode_groups,
     kv_bytes_per_token,
-    left_padded_cache,
-    place_state,
     prefill,
     state_nbytes,
     supports_prefix_reuse,
@@ -95,9 +94,9 @@ def test_batched_decoding_from_reused_states_gives_the_plain_greedy_tokens(model
         prefilled = [prefill(model, row, store) for row in rows]
     assert [reused for _, reused in prefilled] == [0, 24, 40, 0]
     width = max(map(len, rows))
-    cache = left_padded_cache(len(rows), width - 1, 12, model)
+    cache = LeftPaddedCache(len(rows), width - 1, 12, model)
     for row, (state, _) in enumerate(prefilled):
-        place_state(cache, row, state)
+        cache.place(row, state)
     assert cache.get_seq_length() == width - 1
     assert greedy(model, rows, cache) == greedy(model, rows)
     # decoding wrote into the spare room, never into the reused states
@@ -108,16 +107,10 @@ def test_batched_decoding_from_reused_states_gives_the_plain_greedy_tokens(model
 
 def test_only_plain_full_attention_caches_are_reused(model) -> None:
     assert supports_prefix_reuse(model)
+    sizes = ("vocab_size", "hidden_size", "intermediate_size", "num_attention_heads")
+    same_sizes = {name: getattr(model.config, name) for name in sizes}
     sliding = MistralForCausalLM(
-        MistralConfig(
-            vocab_size=64,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            sliding_window=8,
-        )
+        MistralConfig(**same_sizes, num_key_value_heads=2, num_hidden_layers=1, sliding_window=8)
     )
     assert not supports_prefix_reuse(sliding)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from act_bench.backends.kv_reuse import left_padded_cache, place_state, prefill
+from act_bench.backends.kv_reuse import LeftPaddedCache, prefill
 from act_bench.backends.prefix_cache import PrefixCache
 from act_bench.backends.segmented_decoding import (
     decode_in_segments,
@@ -62,10 +62,10 @@ def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
     ids, mask = padded(batch)
     with torch.inference_mode():
         whole = make_generate(model)(ids, mask, None, NEW_TOKENS)[:, ids.shape[1] :].tolist()
-        cache = left_padded_cache(len(batch), ids.shape[1] - 1, NEW_TOKENS, model)
+        cache = LeftPaddedCache(len(batch), ids.shape[1] - 1, NEW_TOKENS, model)
         store = PrefixCache(10**8, min_tokens=4)
         for row, tokens in enumerate(batch):
-            place_state(cache, row, prefill(model, tokens, store)[0])
+            cache.place(row, prefill(model, tokens, store)[0])
         calls: list[int] = []
 
         def generate(input_ids, attention_mask, cache, steps):

@@ -25,7 +25,6 @@ from act_bench.backends.base import (
 )
 from act_bench.backends.kv_reuse import (
     KVState,
-    LeftPaddedCache,
     batch_cache_bytes,
     decode_groups,
     kv_bytes_per_token,
@@ -40,6 +39,12 @@ from act_bench.backends.prefix_cache import (
     default_budget_bytes,
 )
 from act_bench.backends.segmented_decoding import decode_in_segments, stop_string_ended
+from act_bench.backends.shared_prefix import (
+    SharedPrefixCache,
+    attending_shared_prefix,
+    prefix_segments,
+    shared_layout,
+)
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message
 
@@ -107,10 +112,11 @@ class HFBackend:
     With ``options.prefix_cache`` (the default) prompts are sorted by token ids, so prompts
     sharing a prefix are neighbours and share a chunk; each prompt is prefilled from the
     longest prefix any earlier prompt computed (``kv_reuse.py``), and the chunk is decoded
-    together from one preallocated left-padded cache, split into groups whose cache fits the
-    KV budget (:func:`~act_bench.backends.kv_reuse.decode_groups`), the last running row
-    finishing alone (``segmented_decoding.py``). Without it (``--no-prefix-cache``) prompts
-    are sorted by length and each chunk goes to one ``generate`` call, as before.
+    together, prompts sharing a beginning reading it from one stored copy
+    (``shared_prefix.py``), split into groups whose cache fits the KV budget
+    (:func:`~act_bench.backends.kv_reuse.decode_groups`), the last running row finishing
+    alone (``segmented_decoding.py``). Without it (``--no-prefix-cache``) prompts are sorted
+    by length and each chunk goes to one ``generate`` call, as before.
     """
 
     def __init__(
@@ -246,12 +252,15 @@ class HFBackend:
         per_token = kv_bytes_per_token(self.model)
         group_budget = int(self.prefix_cache.stats.budget_bytes * RESERVABLE_SHARE)
         generations: list[Generation] = []
-        lengths = [len(ids) for ids in token_ids]
-        for group in decode_groups(lengths, params.max_new_tokens, per_token, group_budget):
+        # what each row's batched cache holds beyond its segment's shared prefix
+        own = [
+            len(token_ids[row]) - segment.length
+            for segment in prefix_segments(token_ids)
+            for row in range(segment.start, segment.stop)
+        ]
+        for group in decode_groups(own, params.max_new_tokens, per_token, group_budget):
             rows = [token_ids[i] for i in group]
-            reserve = batch_cache_bytes(
-                [lengths[i] for i in group], params.max_new_tokens, per_token
-            )
+            reserve = batch_cache_bytes([own[i] for i in group], params.max_new_tokens, per_token)
             with self.prefix_cache.reserved(reserve, keeping=rows):
                 generations.extend(self._decode_group(rows, params))
         return generations
@@ -259,16 +268,14 @@ class HFBackend:
     def _decode_group(self, token_ids: list[list[int]], params: SamplingParams) -> list[Generation]:
         assert self.prefix_cache is not None
         start = time.perf_counter()
-        width = max(len(ids) for ids in token_ids)
-        pad = self.tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in token_ids])
-        attention_mask = torch.tensor(
-            [[0] * (width - len(ids)) + [1] * len(ids) for ids in token_ids]
+        segments = prefix_segments(token_ids)
+        input_ids, attention_mask, prefix_width, own_width = shared_layout(
+            token_ids, segments, self.tokenizer.pad_token_id
         )
         try:
             with torch.inference_mode():
-                cache = LeftPaddedCache(
-                    len(token_ids), width - 1, params.max_new_tokens, self.model
+                cache = SharedPrefixCache(
+                    segments, prefix_width, own_width, params.max_new_tokens, self.model
                 )
                 reused = []
                 for row, ids in enumerate(token_ids):
@@ -276,14 +283,16 @@ class HFBackend:
                     if state is not None:
                         cache.place(row, state)
                     reused.append(count)
-                new_ids = decode_in_segments(
-                    functools.partial(self._continue, params=params),
-                    input_ids.to(self.device),
-                    attention_mask.to(self.device),
-                    cache if width > 1 else None,
-                    max_new_tokens=params.max_new_tokens,
-                    ended=self._ended_check(token_ids, params),
-                )
+                    del state
+                with attending_shared_prefix(self.model, cache):
+                    new_ids = decode_in_segments(
+                        functools.partial(self._continue, params=params),
+                        input_ids.to(self.device),
+                        attention_mask.to(self.device),
+                        cache if input_ids.shape[1] > 1 else None,
+                        max_new_tokens=params.max_new_tokens,
+                        ended=self._ended_check(token_ids, params),
+                    )
         except torch.OutOfMemoryError as error:
             self.prefix_cache.clear()
             raise BackendError(

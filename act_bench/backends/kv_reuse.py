@@ -9,18 +9,19 @@ weights once per step, whatever the batch size. So the backend (``hf.py``) split
    (all but the last) go through the model. The result is stored for the prompts after it.
    Token ids, not strings, are compared: the prefix is a token-level prefix of each
    prompt's own tokenization.
-2. **decoding, batched.** Each prompt's state is copied, as soon as it is computed, into
-   its row of one left-padded cache with room for the new tokens
-   (:class:`LeftPaddedCache`, :class:`PreallocatedLayer`); ``model.generate`` gets the
-   full left-padded ids and attention mask, computes each prompt's last token and decodes
-   the batch together, exactly as it would have after its own left-padded prefill
-   (positions come from the attention mask either way). On 2 CPU cores a step of 8 rows
+2. **decoding, batched.** The chunk's prompts are grouped by shared beginning
+   (:mod:`~act_bench.backends.shared_prefix`): each group's shared prefix is read from one
+   stored state, a view, and only what each prompt adds to it is copied, as soon as it is
+   computed, into its row of one left-padded cache with room for the new tokens
+   (:class:`LeftPaddedCache`, :class:`PreallocatedLayer`). ``model.generate`` gets the full
+   ids and attention mask, computes each prompt's last token and decodes the batch
+   together (positions come from the attention mask). On 2 CPU cores a step of 8 rows
    costs ~1.7x a step of one, so a token costs ~5x less decoded 8 at a time. A chunk whose
    batched cache would exceed the KV budget is decoded in groups (:func:`decode_groups`).
 
 Stored states are never written to: the prefill's ``DynamicLayer.update`` concatenates into
-new tensors and the batch holds copies, so a prompt continuing from a stored prefix cannot
-change it.
+new tensors, the batch reads shared prefixes without writing and holds copies of the rest,
+so a prompt continuing from a stored prefix cannot change it.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class PreallocatedLayer(DynamicLayer):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
-        length = self.get_seq_length()
+        length = self.stored_length()
         needed = length + key_states.shape[-2]
         if not self._has_room(needed, key_states.shape[0]):
             previous_keys, previous_values = self.keys, self.values
@@ -138,6 +139,11 @@ class PreallocatedLayer(DynamicLayer):
         self.keys = self._key_buffer[:, :, :needed]
         self.values = self._value_buffer[:, :, :needed]
         return self.keys, self.values
+
+    def stored_length(self) -> int:
+        """Positions held in ``keys`` / ``values`` (what :meth:`get_seq_length` reports,
+        unless a subclass counts positions held elsewhere)."""
+        return DynamicLayer.get_seq_length(self)
 
     def _has_room(self, needed: int, batch: int) -> bool:
         buffer = self._key_buffer

@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 State = TypeVar("State")
 
 MIN_REUSED_TOKENS = 16  # a shorter common prefix is not worth a copy of its state
-CPU_BUDGET_CAP_BYTES = 512 * 2**20
+CPU_BUDGET_CAP_BYTES = 256 * 2**20
 LONG_PROMPT_BUDGET_CAP_BYTES = 4 * 2**30
 GPU_BUDGET_SHARE = 0.10
 RESERVABLE_SHARE = 0.75
@@ -209,12 +209,13 @@ def default_budget_bytes(device_type: str, *, total_bytes: int | None = None) ->
     the store and the cache of the batch being decoded hold together (the batch takes at
     most ``RESERVABLE_SHARE`` of it, see ``PrefixCache.reserved``).
 
-    On the CPU: 1/32 of physical memory, at most 512 MiB. With SmolLM2-135M in float32 a
-    token's keys and values take 46 KB, so a 1,000-token prompt's state is 46 MB: a batch of
-    8 such prompts decodes in one group and the store keeps the conversations in flight
-    (an entry a newer one extends is dropped; finished conversations are evicted first);
-    an evaluation with SmolLM2 peaks at about 1.6 GiB resident (measured). On a GPU: 10 % of the
-    device's memory.
+    On the CPU: 1/64 of physical memory, at most 256 MiB. With SmolLM2-135M in float32 a
+    token's keys and values take 46 KB, so a 1,000-token prompt's state is 46 MB: the store
+    keeps the three or four conversations in flight (an entry a newer one extends is
+    dropped; finished conversations are evicted first), and a batch's cache needs little,
+    since prompts sharing a beginning read it from the store (``shared_prefix.py``). An
+    evaluation with SmolLM2 peaks at about 1.4 GiB resident (measured: a 512 MiB budget
+    gave the same hits and 1.6 GiB). On a GPU: 10 % of the device's memory.
     """
     if device_type == "cuda":
         import torch
@@ -222,4 +223,4 @@ def default_budget_bytes(device_type: str, *, total_bytes: int | None = None) ->
         total = total_bytes or torch.cuda.get_device_properties(0).total_memory
         return int(total * GPU_BUDGET_SHARE)
     total = total_bytes or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return min(CPU_BUDGET_CAP_BYTES, total // 32)
+    return min(CPU_BUDGET_CAP_BYTES, total // 64)

@@ -7,6 +7,7 @@ from act_bench.backends import BackendOptions, SamplingParams
 from act_bench.backends.hf import HFBackend, plain_transcript, resolve_device, resolve_dtype
 from act_bench.backends.kv_reuse import decode_groups, kv_bytes_per_token
 from act_bench.backends.prefix_cache import RESERVABLE_SHARE
+from act_bench.backends.shared_prefix import prefix_segments
 from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message, Role
 
@@ -173,14 +174,19 @@ def test_decoding_groups_segments_and_stop_strings_keep_greedy_outputs(
     completion token counts are those of plain left-padded ``generate`` calls."""
     prompts = pacific_prompts(data_dir, 6)
     per_token = kv_bytes_per_token(smollm2_backend.model)
-    widest = max(len(smollm2_backend._token_ids(smollm2_backend.render(p))) for p in prompts)
+    ids = sorted(smollm2_backend._token_ids(smollm2_backend.render(p)) for p in prompts)
+    own = [  # what each prompt's row holds beyond its group's shared prefix, as hf.py counts
+        len(ids[row]) - segment.length
+        for segment in prefix_segments(ids)
+        for row in range(segment.start, segment.stop)
+    ]
     for params in (
         SamplingParams(max_new_tokens=40),
         SamplingParams(max_new_tokens=40, stop=("\n", ".")),
     ):
-        budget = int(2 * (widest + params.max_new_tokens) * per_token / RESERVABLE_SHARE) + 1
+        budget = int(2 * (max(own) + params.max_new_tokens) * per_token / RESERVABLE_SHARE) + 1
         group_budget = int(budget * RESERVABLE_SHARE)
-        assert len(decode_groups([widest] * 6, params.max_new_tokens, per_token, group_budget)) == 3
+        assert len(decode_groups(own, params.max_new_tokens, per_token, group_budget)) == 3
         plain = sharing(smollm2_backend, prefix_cache=False).generate(prompts, params)
         grouped = sharing(smollm2_backend, prefix_cache_bytes=budget).generate(prompts, params)
         assert [g.text for g in grouped] == [g.text for g in plain]

@@ -88,7 +88,7 @@ def test_negative_budget_is_refused() -> None:
 
 def test_default_budget_is_sized_for_the_machine() -> None:
     assert default_budget_bytes("cpu", total_bytes=64 * 2**30) == CPU_BUDGET_CAP_BYTES
-    assert default_budget_bytes("cpu", total_bytes=4 * 2**30) == 128 * 2**20
+    assert default_budget_bytes("cpu", total_bytes=4 * 2**30) == 64 * 2**20
     assert default_budget_bytes("cuda", total_bytes=80 * 10**9) == 8 * 10**9
 
 

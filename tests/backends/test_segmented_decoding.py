@@ -1,5 +1,5 @@
 """Segmented decoding on a tiny random Llama: rows that go on get exactly the tokens one
-``generate`` call gives; rows that ended leave the batch and the cache."""
+``generate`` call gives; rows that ended leave the batch and the cache at the segment's end."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def make_generate(model):
 
 def test_segments_start_short_and_double() -> None:
     lengths = segment_lengths()
-    assert [next(lengths) for _ in range(6)] == [8, 8, 16, 32, 64, 128]
+    assert [next(lengths) for _ in range(8)] == [4, 4, 8, 8, 16, 32, 64, 128]
 
 
 def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
@@ -72,9 +72,10 @@ def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
             calls.append(input_ids.shape[0])
             return make_generate(model)(input_ids, attention_mask, cache, steps)
 
-        # rows 1 and 3 "end" after the first segment, row 0 after the second: the batch goes
-        # on whole until one row is left, which then runs to the end alone
-        stop_after = {0: 16, 1: 8, 2: NEW_TOKENS, 3: 8}
+        # rows 1 and 3 "end" after the second segment (8 tokens), row 0 after the fourth
+        # (24): each leaves the batch at the end of the segment it ended in, and row 2 runs
+        # to the end alone
+        stop_after = {0: 24, 1: 8, 2: NEW_TOKENS, 3: 6}
         segmented = decode_in_segments(
             generate,
             ids,
@@ -83,11 +84,12 @@ def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
             max_new_tokens=NEW_TOKENS,
             ended=lambda row, new: len(new) >= stop_after[row],
         )
-    assert calls == [4, 4, 1]
+    assert calls == [4, 4, 2, 2, 1]
     assert cache.layers[0].keys.shape[0] == 1
     assert segmented[2] == whole[2]
-    for row in (0, 1, 3):  # the rows that left did so after the second segment
-        assert segmented[row] == whole[row][:16]
+    assert segmented[0] == whole[0][:24]
+    for row in (1, 3):
+        assert segmented[row] == whole[row][:8]
 
 
 def test_a_batch_whose_rows_all_end_stops_after_the_segment(model) -> None:
@@ -103,7 +105,7 @@ def test_a_batch_whose_rows_all_end_stops_after_the_segment(model) -> None:
         decode_in_segments(
             generate, ids, mask, None, max_new_tokens=NEW_TOKENS, ended=lambda row, new: True
         )
-    assert calls == [8]
+    assert calls == [4]
 
 
 class CharTokenizer:

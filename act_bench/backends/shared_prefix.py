@@ -61,7 +61,9 @@ def prefix_segments(token_ids: Sequence[Sequence[int]]) -> list[Segment]:
     group's first row at least ``MIN_SHARED_TOKENS`` and at least half of what the group
     shares so far; the group's prefix shrinks to what all its rows share. A prefix never
     reaches a row's last token (``generate`` computes that one). A row alone keeps its
-    whole state as its prefix: nothing of it is copied.
+    whole state as its prefix: nothing of it is copied. The group reads the prefix from its
+    first row's state; the others' states hold the same tokens, computed from the same
+    stored entries (bit for bit where they continued from one).
     """
     segments: list[Segment] = []
     first: Sequence[int] = ()
@@ -210,7 +212,8 @@ def shared_prefix_attention(
     allowed = _allowed(attention_mask, batch, q_length, width + key.shape[-2], query.device)
     if allowed is not None:
         scores = scores.masked_fill(~allowed[:, :, None], float("-inf"))
-    probabilities = torch.softmax(scores, dim=-1)
+    # normalised in float32 whatever the dtype, as transformers' eager attention does
+    probabilities = torch.softmax(scores, dim=-1, dtype=torch.float32).to(value.dtype)
 
     output = torch.matmul(probabilities[..., width:], value.unsqueeze(2))
     for segment, _keys, values in layer.prefixes:

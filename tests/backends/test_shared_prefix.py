@@ -47,6 +47,24 @@ def plain_greedy(model, rows: list[list[int]], new_tokens: int) -> list[list[int
     return output[:, ids.shape[1] :].tolist()
 
 
+def continuing(model):
+    """A segment of decode_in_segments: greedy ``generate`` continuing from the cache."""
+
+    def generate(input_ids, attention_mask, cache, steps):
+        with torch.inference_mode():
+            return model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                cache=cache,
+                max_new_tokens=steps,
+                do_sample=False,
+                pad_token_id=PAD,
+                eos_token_id=1,
+            )
+
+    return generate
+
+
 def shared_cache(model, rows: list[list[int]], new_tokens: int, store: PrefixCache):
     segments = prefix_segments(rows)
     ids, mask, prefix_width, own_width = shared_layout(rows, segments, PAD)
@@ -127,21 +145,14 @@ def test_greedy_tokens_match_and_stored_prefixes_are_never_written(tiny_llama) -
     # each segment's prefix is a view of a prefilled state, not a copy
     assert cache.layers[0].keys.shape[2] == ids.shape[1] - 1 - cache.layers[0].prefix_width
 
-    def generate(input_ids, attention_mask, current, steps):
-        with torch.inference_mode():
-            return tiny_llama.generate(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                cache=current,
-                max_new_tokens=steps,
-                do_sample=False,
-                pad_token_id=PAD,
-                eos_token_id=1,
-            )
-
     with attending_shared_prefix(tiny_llama, cache):
         new_ids = decode_in_segments(
-            generate, ids, mask, cache, max_new_tokens=12, ended=lambda row, new: False
+            continuing(tiny_llama),
+            ids,
+            mask,
+            cache,
+            max_new_tokens=12,
+            ended=lambda row, new: False,
         )
     assert new_ids == plain_greedy(tiny_llama, ROWS, 12)
     for (keys, values), (_, kept_keys, kept_values) in zip(
@@ -157,21 +168,14 @@ def test_the_last_running_row_keeps_its_segments_prefix(tiny_llama) -> None:
     store = PrefixCache(10**8, min_tokens=4)
     _, ids, mask, cache = shared_cache(tiny_llama, ROWS, 24, store)
 
-    def generate(input_ids, attention_mask, current, steps):
-        with torch.inference_mode():
-            return tiny_llama.generate(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                cache=current,
-                max_new_tokens=steps,
-                do_sample=False,
-                pad_token_id=PAD,
-                eos_token_id=1,
-            )
-
     with attending_shared_prefix(tiny_llama, cache):
         new_ids = decode_in_segments(
-            generate, ids, mask, cache, max_new_tokens=24, ended=lambda row, new: row != 1
+            continuing(tiny_llama),
+            ids,
+            mask,
+            cache,
+            max_new_tokens=24,
+            ended=lambda row, new: row != 1,
         )
     assert cache.layers[0].prefixes[0][0] == Segment(0, 1, 40)
     assert len(cache.layers[0].prefixes) == 1

@@ -3,6 +3,9 @@ simulation (Alg. 2), on the shared trainer base.
 
 1. D_pref is built by Alg. 1 (``baselines/act/preferences.py``, set up in
    ``baselines/act/dpref.py``) for the training and the validation conversations, and cached.
+   With ``--max-steps``, only for the training turn states those steps draw, and the
+   validation D_pref at the trainer's first evaluation (:meth:`ActTrainer.evaluate`), so a
+   short run starts training without waiting for it.
 2. Training iterates over D_pref in batches of 4. Before each DPO step, :class:`ActTrainer`
    rebuilds the batch's pairs with the policy *as it is at that step*
    (``baselines/act/onpolicy.py``; an item with several goals pursues one drawn per step,
@@ -20,6 +23,7 @@ beside the progress bar.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,11 +170,29 @@ class ActConfig(PreferenceArguments, BackendArguments, TaskTrainingArguments, DP
 class ActTrainer(PreferenceTrainer):
     """The DPO trainer whose batches Alg. 2 rebuilds from the current policy."""
 
-    def __init__(self, *args: Any, act: ActComponents, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        act: ActComponents,
+        validation: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.act = act
         self.branch_counts = {branch.value: 0 for branch in Branch}
         self._pending: dict[str, float] = {}
+        self._build_validation = validation
         super().__init__(*args, **kwargs)
+
+    def evaluate(self, eval_dataset: Any = None, *args: Any, **kwargs: Any) -> dict[str, float]:
+        """The first evaluation of a run whose validation set was deferred builds it
+        (``validation``) and keeps it, prepared, for the later ones."""
+        if eval_dataset is None and self.eval_dataset is None and self._build_validation:
+            dataset = self._build_validation()
+            self._build_validation = None
+            self.eval_dataset = self._prepare_dataset(
+                dataset, self.processing_class, self.args, "eval"
+            )
+        return super().evaluate(eval_dataset, *args, **kwargs)
 
     def rebuild_batch(self, inputs, example_indices):
         examples = [self.act.examples[i] for i in example_indices]
@@ -289,6 +311,8 @@ class ActComponents:
 class ActRun(TrainingRun[ActConfig]):
     method = "act"
     trainer_class = ActTrainer
+    # what building the validation D_pref at the first evaluation needs (see create_trainer)
+    _deferred_validation: tuple[DataSelection, Any, Any, Any] | None = None
 
     def build_data(self, selection: DataSelection, tokenizer: Any) -> TrainingData:
         """D_pref (Alg. 1) for the training and the validation conversations, as rows; and
@@ -297,11 +321,16 @@ class ActRun(TrainingRun[ActConfig]):
         chat = self.chat_format(tokenizer)
         classifier = self._load_action_classifier()
         builder = DprefBuilder(self._dpref_settings(), self.task, classifier=classifier)
+        defer = self._defers_validation(selection)
         built = {
-            name: self._build_dpref(builder, selection, lengths, name)
+            name: None
+            if name == "validation" and defer
+            else self._build_dpref(builder, selection, lengths, name)
             for name in ("train", "validation")
         }
         del builder  # M is not needed once D_pref is built
+        if defer:
+            self._deferred_validation = (selection, lengths, chat, classifier)
         validation = built["validation"]
         train_rows, validation_rows = (
             dpref_rows(chat, built["train"].examples),
@@ -396,15 +425,53 @@ class ActRun(TrainingRun[ActConfig]):
     def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
         from act_bench_baselines.common.model import lora_config
 
-        return ActTrainer(
-            model=model,
-            args=args,
-            train_dataset=data.train,
-            eval_dataset=data.validation,
-            processing_class=tokenizer,
-            peft_config=lora_config(self.config),
-            act=self.components,
+        deferred = self._deferred_validation is not None
+        strategy = args.eval_strategy
+        if deferred:  # transformers refuses an evaluation strategy without an eval set
+            args.eval_strategy = "no"
+        try:
+            return ActTrainer(
+                model=model,
+                args=args,
+                train_dataset=data.train,
+                eval_dataset=data.validation,
+                processing_class=tokenizer,
+                peft_config=lora_config(self.config),
+                act=self.components,
+                validation=self._build_deferred_validation if deferred else None,
+            )
+        finally:
+            args.eval_strategy = strategy
+
+    def _defers_validation(self, selection: DataSelection) -> bool:
+        """With ``--max-steps`` set, the validation D_pref is built at the first
+        evaluation, not before the first step (a short run starts training at once)."""
+        return (
+            selection.validation is not None
+            and self._needed_examples() is not None
+            and not self.config.precompute_ref_log_probs
         )
+
+    def _build_deferred_validation(self) -> Any:
+        """The validation dataset, built by Alg. 1 when the trainer first evaluates; its
+        D_pref and counts go into training_config.json then."""
+        assert self._deferred_validation is not None
+        selection, lengths, chat, classifier = self._deferred_validation
+        self._deferred_validation = None
+        builder = DprefBuilder(self._dpref_settings(), self.task, classifier=classifier)
+        states = lengths.keep_prompts(selection.validation.turn_states, "validation")
+        with self.state.main_process_first():  # the training bar is on screen: no second one
+            built = builder.build(states, name="D_pref · validation", show_progress=False)
+        del builder
+        self.note(built.shots.note)
+        self.report_dpref("validation", built)
+        dataset = self.validation_dataset(dpref_rows(chat, built.examples), lengths)
+        data = self.record["data"]
+        data["preferences"]["validation"] = built.to_json()
+        data["validation_examples"] = len(dataset)
+        data.update(lengths.to_json())
+        self.write_record()
+        return dataset
 
     def _needed_examples(self) -> int | None:
         """Training examples ``--max-steps`` steps draw; None when not set."""

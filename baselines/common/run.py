@@ -204,17 +204,26 @@ class TrainingRun(Generic[ConfigT]):
             )
         validation = None
         if validation_rows is not None:
-            validation = lengths.keep(validation_rows, "validation")
-            if not validation:
-                raise ConfigError(
-                    "no validation examples left for checkpoint selection "
-                    f"({len(lengths.dropped.get('validation', []))} left out as longer than "
-                    f"--max-length {lengths.max_length})",
-                    hint="raise --max-length or --validation-conversations, or pass "
-                    "--validation-conversations 0 to keep the last step",
-                )
+            validation = self._kept_validation(validation_rows, lengths)
         self.console.dropped(lengths)
         return _to_dataset(train), _to_dataset(validation) if validation is not None else None
+
+    def validation_dataset(self, rows: Sequence[dict[str, Any]], lengths: LengthFilter) -> Any:
+        """The length-filtered validation dataset alone (one built after training began)."""
+        return _to_dataset(self._kept_validation(rows, lengths))
+
+    @staticmethod
+    def _kept_validation(rows: Sequence[dict[str, Any]], lengths: LengthFilter) -> list[Any]:
+        validation = lengths.keep(rows, "validation")
+        if not validation:
+            raise ConfigError(
+                "no validation examples left for checkpoint selection "
+                f"({len(lengths.dropped.get('validation', []))} left out as longer than "
+                f"--max-length {lengths.max_length})",
+                hint="raise --max-length or --validation-conversations, or pass "
+                "--validation-conversations 0 to keep the last step",
+            )
+        return validation
 
     def fit(self, trainer: Any, resume: str | None, *, log_context: dict[str, Any]) -> FitResult:
         """Train; with validation on, the trainer ends holding the best checkpoint's weights."""

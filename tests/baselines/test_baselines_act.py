@@ -126,3 +126,35 @@ def test_no_on_policy_trains_on_d_pref_as_built(tmp_path, tiny_data_dir):
     assert not (out / "act_pairs.jsonl").exists()  # no pair was rebuilt
     log = [json.loads(line) for line in (out / "training_log.jsonl").read_text().splitlines()]
     assert next(entry for entry in log if "loss" in entry)["act/offline"] == 2
+
+
+def test_with_max_steps_the_validation_d_pref_is_built_at_the_first_evaluation(
+    tmp_path, tiny_data_dir
+):
+    """A run with --max-steps starts training before the validation D_pref exists: the
+    trainer is built without an evaluation set, the first evaluation builds it (Alg. 1),
+    selects on it, and training_config.json records it."""
+    out = tmp_path / "deferred"
+    config = parse_config(
+        ActConfig,
+        [*_args(tiny_data_dir, out, "--no_on_policy"), "--validation_conversations", "1"],
+    )
+    run = act_trainer.ActRun(config)
+    built_before_training = []
+    original = act_trainer.ActRun.create_trainer
+
+    def create_trainer(self, model, tokenizer, data, args):
+        built_before_training.append(data.validation is not None)
+        trainer = original(self, model, tokenizer, data, args)
+        assert trainer.eval_dataset is None and args.eval_strategy != "no"
+        return trainer
+
+    run.create_trainer = create_trainer.__get__(run)
+    result = run.run()
+    assert built_before_training == [False]
+    data = result.record["data"]
+    assert data["validation_examples"] > 0
+    assert data["preferences"]["validation"]["generated"] == data["validation_examples"]
+    selection = result.record["training"]["selection"]
+    assert len(selection["evaluations"]) == 1  # selected on the deferred validation set
+    assert selection["best_checkpoint"] is not None

@@ -460,11 +460,8 @@ class ActRun(TrainingRun[ActConfig]):
         self._deferred_validation = None
         builder = DprefBuilder(self._dpref_settings(), self.task, classifier=classifier)
         states = lengths.keep_prompts(selection.validation.turn_states, "validation")
-        with self.state.main_process_first():  # the training bar is on screen: no second one
-            built = builder.build(states, name="D_pref · validation", show_progress=False)
+        built = build_dpref(self, builder, states, "validation", show_progress=False)
         del builder
-        self.note(built.shots.note)
-        self.report_dpref("validation", built)
         dataset = self.validation_dataset(dpref_rows(chat, built.examples), lengths)
         data = self.record["data"]
         data["preferences"]["validation"] = built.to_json()

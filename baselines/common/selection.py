@@ -64,15 +64,21 @@ def dpref_rows(chat: ChatFormat, examples: list[PreferenceExample]) -> list[dict
 
 
 def build_dpref(
-    run: Any, builder: DprefBuilder, states: Sequence[TurnState], name: str
+    run: Any,
+    builder: DprefBuilder,
+    states: Sequence[TurnState],
+    name: str,
+    *,
+    show_progress: bool = True,
 ) -> DprefResult:
     """D_pref for ``states``, built by the main process while the others wait, then read
-    by all; the console says how it went."""
+    by all; the console says how it went (``show_progress=False``: without a progress bar,
+    for a build while the training bar is on screen)."""
     with run.state.main_process_first():
         built = builder.build(
             states,
             name=f"D_pref · {name}",
-            show_progress=run.show_progress and run.state.is_main_process,
+            show_progress=show_progress and run.show_progress and run.state.is_main_process,
         )
     run.note(built.shots.note)
     run.report_dpref(name, built)

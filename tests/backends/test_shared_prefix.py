@@ -34,17 +34,9 @@ def left_padded(rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def plain_greedy(model, rows: list[list[int]], new_tokens: int) -> list[list[int]]:
+    """One ordinary left-padded greedy ``generate`` call, no cache given."""
     ids, mask = left_padded(rows)
-    with torch.inference_mode():
-        output = model.generate(
-            input_ids=ids,
-            attention_mask=mask,
-            max_new_tokens=new_tokens,
-            do_sample=False,
-            pad_token_id=PAD,
-            eos_token_id=1,
-        )
-    return output[:, ids.shape[1] :].tolist()
+    return continuing(model)(ids, mask, None, new_tokens)[:, ids.shape[1] :].tolist()
 
 
 def continuing(model):

@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from act_bench.backends.base import Backend, BackendOptions, Generation, SamplingParams, Usage
+from act_bench.backends.base import (
+    Backend,
+    BackendOptions,
+    Generation,
+    MeasuresPrompts,
+    SamplingParams,
+    Usage,
+    context_window,
+)
 from act_bench.cache import CacheSettings, ResponseCache, response_key
 from act_bench.specs import Spec
 from act_bench.types import Message
@@ -129,6 +137,16 @@ class RoleBackend:
         generations = self.backend.generate(conversations, params)
         self.usage.add_batch(generations, time.perf_counter() - started)
         return generations
+
+    def context_window(self) -> int | None:
+        """The model's context window where its backend says (loading the model)."""
+        return context_window(self.backend)
+
+    def prompt_length(self, conversation: Sequence[Message]) -> int:
+        backend = self.backend
+        if not isinstance(backend, MeasuresPrompts):
+            raise TypeError(f"{self.spec} cannot measure prompts")
+        return backend.prompt_length(conversation)
 
     def to_json(self) -> dict[str, Any]:
         """This role's entry of results.json ``usage``."""

@@ -144,7 +144,7 @@ def build_preferences_command(
     """Alg. 1: contrastive action pairs (y_w = r, y_l from M under the rejected action)."""
     from act_bench_baselines.act.preferences import PreferenceBuild
 
-    path, stats = PreferenceBuild(
+    path, built = PreferenceBuild(
         task=task,
         generator=generator,
         action_labels=action_labels,
@@ -160,7 +160,9 @@ def build_preferences_command(
         cache=cache,
         cache_dir=cache_dir,
     ).run(show_progress=not quiet)
-    summary = stats.to_json()
+    if built.shots.note:
+        console.print(escape(f"note: {built.shots.note}"), style="yellow")
+    summary = built.stats.to_json()
     print_metrics(
         f"D_pref · {task} · {split}", {}, {k: v for k, v in summary.items() if isinstance(v, int)}
     )

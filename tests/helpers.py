@@ -69,6 +69,31 @@ def load_scripted(argument: str | None, options: BackendOptions) -> ScriptedBack
     return ScriptedBackend()
 
 
+class WindowedBackend(ScriptedBackend):
+    """A scripted backend that says its context window (``windowed:N``: N tokens) and
+    counts a prompt's tokens as its words (``prompting/fitting.py``'s interface)."""
+
+    def __init__(self, window: int, script: Script = clarify_once) -> None:
+        super().__init__(script, spec=f"windowed:{window}")
+        self.window = window
+
+    def context_window(self) -> int:
+        return self.window
+
+    def prompt_length(self, conversation: Sequence[Message]) -> int:
+        return sum(len(message.content.split()) for message in conversation)
+
+
+def load_windowed(argument: str | None, options: BackendOptions) -> WindowedBackend:
+    return WindowedBackend(int(argument or 0))
+
+
+def register_windowed_backend() -> None:
+    """Make ``windowed:N`` available as a model spec."""
+    if "windowed" not in BACKENDS:
+        BACKENDS.add("windowed", "helpers:load_windowed")
+
+
 def register_scripted_backend() -> None:
     """Make ``--model scripted`` available, also in a subprocess that calls this first."""
     if "scripted" not in BACKENDS:

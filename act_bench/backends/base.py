@@ -141,3 +141,22 @@ class Backend(Protocol):
     ) -> list[Generation]:
         """One generation per conversation, in order."""
         ...
+
+
+@runtime_checkable
+class MeasuresPrompts(Protocol):
+    """A backend that knows its model's context window and what a prompt takes of it (local
+    models, vLLM); API backends do not, and callers then leave their prompts as they are."""
+
+    def context_window(self) -> int | None:
+        """Tokens the model attends over, prompt and reply together; None if unknown."""
+        ...
+
+    def prompt_length(self, conversation: Sequence[Message]) -> int:
+        """Tokens of ``conversation``'s prompt as this backend would send it to the model."""
+        ...
+
+
+def context_window(backend: Backend) -> int | None:
+    """``backend``'s context window if it says (:class:`MeasuresPrompts`), else None."""
+    return backend.context_window() if isinstance(backend, MeasuresPrompts) else None

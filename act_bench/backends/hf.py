@@ -49,6 +49,8 @@ from act_bench.errors import BackendError, ConfigError
 from act_bench.types import Message
 
 STOP_CONTEXT_TOKENS = 8  # prompt tokens a stop string may begin in (transformers checks them)
+# transformers sets model_max_length to a huge number (int(1e30)) when the tokenizer names no limit
+UNBOUNDED_LENGTH = 10**9
 
 _DTYPES = {
     "float32": torch.float32,
@@ -181,6 +183,18 @@ class HFBackend:
             add_generation_prompt=True,
             tokenize=False,
         )
+
+    def context_window(self) -> int | None:
+        """The positions the model was built for (``max_position_embeddings``), else the
+        tokenizer's ``model_max_length`` where it is a real limit; None if neither says."""
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 0:
+            return positions
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        return limit if isinstance(limit, int) and 0 < limit < UNBOUNDED_LENGTH else None
+
+    def prompt_length(self, conversation: Sequence[Message]) -> int:
+        return len(self._token_ids(self.render(conversation)))
 
     def generate(
         self, conversations: Sequence[Sequence[Message]], params: SamplingParams

@@ -197,8 +197,9 @@ def common_prefix_length(a: Sequence[int], b: Sequence[int], limit: int) -> int:
 
 def long_prompt_budget_bytes(*, total_bytes: int | None = None) -> int:
     """A KV budget for a backend whose prompts run to thousands of tokens (M's control
-    prompt in Alg. 1: ten in-context conversations, ~11,000 tokens for PACIFIC, 0.5 GB of
-    keys and values for SmolLM2 in float32): 1/8 of physical memory, at most 4 GiB, so the
+    prompt in Alg. 1: up to ten in-context conversations, as many as fit the model's window,
+    ~7,500 tokens for PACIFIC with SmolLM2, 0.35 GB of keys and values in float32; a model
+    with a longer window takes more): 1/8 of physical memory, at most 4 GiB, so the
     store keeps the shared in-context prefix while a group of such prompts decodes."""
     total = total_bytes or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return min(LONG_PROMPT_BUDGET_CAP_BYTES, total // 8)

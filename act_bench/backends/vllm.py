@@ -54,6 +54,19 @@ class VLLMBackend:
                 hint="check the path or hub id, and that a CUDA GPU with enough memory is free",
             ) from error
 
+    def context_window(self) -> int | None:
+        """The engine's ``max_model_len`` (the model's positions, or less if it was capped)."""
+        return self.llm.llm_engine.model_config.max_model_len
+
+    def prompt_length(self, conversation: Sequence[Message]) -> int:
+        """Tokens of the prompt ``LLM.chat`` builds: the chat template, generation prompt on."""
+        ids = self.llm.get_tokenizer().apply_chat_template(
+            [message.to_json() for message in conversation],
+            add_generation_prompt=True,
+            tokenize=True,
+        )
+        return len(ids)
+
     def generate(
         self, conversations: Sequence[Sequence[Message]], params: SamplingParams
     ) -> list[Generation]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from act_bench_baselines.act.control import MAX_SHOTS, control_shots
+from act_bench_baselines.act.control import MAX_SHOTS, control_prompts, control_shots
 from act_bench_baselines.act.preferences import (
     GOLD_LABELS,
     PreferenceExample,
@@ -37,8 +37,10 @@ from act_bench.classifiers.base import ActionClassifier
 from act_bench.data import resolve_data_dir
 from act_bench.progress import progress_bar
 from act_bench.prompting import ShotSelection
+from act_bench.prompting.fitting import fit_shots_to_window
+from act_bench.prompting.render import StyledPrompt
 from act_bench.task import Task, get_task
-from act_bench.types import TurnState
+from act_bench.types import Action, Message, TurnState
 from act_bench.usage import auxiliary_backend
 
 
@@ -173,6 +175,7 @@ class DprefBuilder:
             exclude={state.conversation_id for state in turn_states},
             shots=settings.shots,
         )
+        shots = self._fitted(shots, turn_states)
         cache = output or settings.cache_path(self.generator.spec, shots)
         with progress_bar(name, total=len(turn_states), enabled=show_progress) as advance:
             examples, stats = build_preferences(
@@ -190,3 +193,23 @@ class DprefBuilder:
                 on_batch=advance,
             )
         return DprefResult(examples, stats, shots, cache)
+
+    def _fitted(self, shots: ShotSelection, turn_states: Sequence[TurnState]) -> ShotSelection:
+        """The shots with which M's control prompt for every state, under either action,
+        and ``max_new_tokens`` fit M's context window (``prompting/fitting.py``)."""
+        renderers: dict[int, list[StyledPrompt]] = {}  # by leading shots shown
+
+        def prompt_at(kept: int, index: int) -> list[Message]:
+            if kept not in renderers:
+                chosen = control_prompts(self.task, chosen=shots.shots[:kept])
+                renderers[kept] = list(chosen.values())
+            state, action = divmod(index, len(Action))
+            return renderers[kept][action](turn_states[state].prompt)
+
+        return fit_shots_to_window(
+            shots,
+            prompt_at,
+            len(turn_states) * len(Action),
+            self.generator,
+            reply_tokens=self.settings.max_new_tokens,
+        )

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from act_bench_baselines.act.control import MAX_SHOTS, control_prompts
 
@@ -30,6 +30,9 @@ from act_bench.generation import chunked
 from act_bench.prompting import Shot
 from act_bench.task import Task
 from act_bench.types import Action, TurnState
+
+if TYPE_CHECKING:  # dpref builds on this module
+    from act_bench_baselines.act.dpref import DprefResult
 
 GOLD_LABELS = "gold"
 RANDOM_ACTIONS = "random"
@@ -308,7 +311,7 @@ class PreferenceBuild:
     cache: bool = True  # M's calls through the response cache (act_bench.cache)
     cache_dir: str | None = None
 
-    def run(self, *, show_progress: bool = True) -> tuple[Path, PreferenceStats]:
+    def run(self, *, show_progress: bool = True) -> tuple[Path, DprefResult]:
         from act_bench_baselines.act.dpref import DprefBuilder, DprefSettings
         from act_bench_baselines.common.data import select_data
 
@@ -343,4 +346,4 @@ class PreferenceBuild:
         built = DprefBuilder(settings, task).build(
             selection.train.turn_states, output=path, show_progress=show_progress
         )
-        return path, built.stats
+        return path, built

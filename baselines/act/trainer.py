@@ -423,25 +423,21 @@ class ActRun(TrainingRun[ActConfig]):
         }
 
     def create_trainer(self, model: Any, tokenizer: Any, data: TrainingData, args: Any) -> Any:
-        from act_bench_baselines.common.model import lora_config
-
-        deferred = self._deferred_validation is not None
         strategy = args.eval_strategy
-        if deferred:  # transformers refuses an evaluation strategy without an eval set
-            args.eval_strategy = "no"
+        if self._deferred_validation is not None:
+            args.eval_strategy = "no"  # transformers refuses a strategy without an eval set
         try:
-            return ActTrainer(
-                model=model,
-                args=args,
-                train_dataset=data.train,
-                eval_dataset=data.validation,
-                processing_class=tokenizer,
-                peft_config=lora_config(self.config),
-                act=self.components,
-                validation=self._build_deferred_validation if deferred else None,
-            )
+            return super().create_trainer(model, tokenizer, data, args)
         finally:
             args.eval_strategy = strategy
+
+    def trainer_kwargs(self) -> dict[str, Any]:
+        """Alg. 2's components, and the deferred validation set's builder if there is one."""
+        deferred = self._deferred_validation is not None
+        return {
+            "act": self.components,
+            "validation": self._build_deferred_validation if deferred else None,
+        }
 
     def _defers_validation(self, selection: DataSelection) -> bool:
         """With ``--max-steps`` set, the validation D_pref is built at the first

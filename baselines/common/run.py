@@ -144,7 +144,12 @@ class TrainingRun(Generic[ConfigT]):
             eval_dataset=data.validation,
             processing_class=tokenizer,
             peft_config=lora_config(self.config),
+            **self.trainer_kwargs(),
         )
+
+    def trainer_kwargs(self) -> dict[str, Any]:
+        """What a method's trainer class takes beyond TRL's arguments (none by default)."""
+        return {}
 
     # -- the shared steps -----------------------------------------------------------------
 

@@ -199,3 +199,37 @@ def test_control_shots_come_from_the_training_pool_never_the_labelled_conversati
     assert fallback.pool == BUNDLED_POOL and "bundled sample" in fallback.note
     missing = control_shots(task, data_dir=root, pool_split="test", seed=0, shots=2)
     assert missing.pool == BUNDLED_POOL and "absent" in missing.note
+
+
+def test_m_is_shown_the_shots_its_context_window_holds(tmp_path, monkeypatch):
+    """M's control prompts, and its reply, stay inside M's window: shots are cut, recorded."""
+    from act_bench_baselines.act.control import control_prompts
+    from act_bench_baselines.act.dpref import DprefBuilder, DprefSettings
+    from helpers import register_windowed_backend
+
+    monkeypatch.delenv("ACT_BENCH_DATA", raising=False)
+    register_windowed_backend()
+    states = task.load("validation", None)[0].turn_states
+
+    def build(window: int):
+        settings = DprefSettings(
+            task="pacific", generator=f"windowed:{window}", max_new_tokens=16, shots=2,
+            pool_split="validation", cache=False, preferences_cache=str(tmp_path),
+        )  # fmt: skip
+        builder = DprefBuilder(settings, task)
+        return builder.build(states), builder.generator.backend
+
+    roomy, _ = build(10**6)
+    assert roomy.shots.to_json()["used"] == 2 and roomy.shots.note is None
+    one_shot = control_prompts(task, chosen=roomy.shots.shots[:1])
+    longest = max(
+        sum(len(m.content.split()) for m in renderer(state.prompt))
+        for state in states
+        for renderer in one_shot.values()
+    )
+    fitted, backend = build(longest + 16)
+    assert fitted.shots.shots == roomy.shots.shots[:1]
+    assert fitted.to_json()["shots"]["used"] == 1 and "holds 1 of the 2 shots" in fitted.shots.note
+    assert fitted.cache != roomy.cache  # pairs from other prompts are kept apart
+    seen = [backend.prompt_length(c) for batch in backend.batches for c in batch]
+    assert len(seen) == len(states) and max(seen) <= longest

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import types
+
 import pytest
 import torch
 
@@ -39,6 +41,33 @@ def test_tokenizer_without_chat_template_gets_the_plain_transcript() -> None:
 
     backend = HFBackend.from_model(Model(), NoTemplate(), spec="hf:test")
     assert backend.render([Message(Role.USER, "Hi")]) == "User: Hi\nAssistant:"
+
+
+def test_the_context_window_and_prompt_lengths_are_the_models(tiny_llama) -> None:
+    from transformers import AutoTokenizer
+
+    from act_bench.backends.base import MeasuresPrompts, context_window
+    from act_bench.backends.smollm2 import smollm2_path
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_path())
+    backend = HFBackend.from_model(
+        tiny_llama, tokenizer, spec="hf:tiny", options=BackendOptions(prefix_cache=False)
+    )
+    assert isinstance(backend, MeasuresPrompts)
+    assert context_window(backend) == 256  # the config's max_position_embeddings
+    conversation = conversations()[2]
+    expected = tokenizer.apply_chat_template(
+        [m.to_json() for m in conversation], add_generation_prompt=True, tokenize=True
+    )
+    if not isinstance(expected, list):  # transformers 5 returns a BatchEncoding
+        expected = expected["input_ids"]
+    assert backend.prompt_length(conversation) == len(expected) > len(QUESTIONS[2].split())
+    # a config without positions: the tokenizer's limit, unless it is the "none" value
+    backend.model = types.SimpleNamespace(config=types.SimpleNamespace())
+    tokenizer.model_max_length = 512
+    assert backend.context_window() == 512
+    tokenizer.model_max_length = int(1e30)
+    assert backend.context_window() is None
 
 
 def test_device_and_dtype_resolution() -> None:

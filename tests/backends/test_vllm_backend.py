@@ -16,6 +16,20 @@ from act_bench.types import Message, Role
 class FakeLLM:
     kwargs: dict
     calls: list = field(default_factory=list)
+    llm_engine: object = field(
+        default_factory=lambda: types.SimpleNamespace(
+            model_config=types.SimpleNamespace(max_model_len=4096)
+        )
+    )
+
+    def get_tokenizer(self):
+        """Counts a word per token, and 3 for the template around each message and reply."""
+
+        def apply_chat_template(messages, add_generation_prompt, tokenize):
+            assert add_generation_prompt and tokenize
+            return [0] * sum(len(m["content"].split()) + 3 for m in messages) + [0] * 3
+
+        return types.SimpleNamespace(apply_chat_template=apply_chat_template)
 
     def chat(self, messages, sampling, use_tqdm=False):
         self.calls.append((messages, sampling))
@@ -58,3 +72,12 @@ def test_cached_prompt_tokens_reported_by_vllm_are_counted(fake_vllm) -> None:
     assert (usage["prompt_tokens"], usage["cached_prompt_tokens"]) == (21, 8)
     assert usage["prefill_tokens_computed"] == 13
     assert [s["seed"] for s in backend.llm.calls[0][1]] == [4, 5]
+
+
+def test_the_engines_window_and_its_tokenizers_prompt_lengths(fake_vllm) -> None:
+    from act_bench.backends.base import context_window
+
+    backend = load_backend("vllm:some/model")
+    assert context_window(backend) == 4096
+    conversation = [Message(Role.SYSTEM, "be brief"), Message(Role.USER, "what is it")]
+    assert backend.prompt_length(conversation) == (2 + 3) + (3 + 3) + 3

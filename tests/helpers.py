@@ -134,3 +134,24 @@ def one_line_error(result, *expected: str) -> str:
     for text in expected:
         assert text in line, line
     return line
+
+
+def greedy_segments(model, *, pad: int = 0, end: int = 1) -> Callable:
+    """A segment of ``decode_in_segments``: greedy ``generate`` for ``steps`` tokens,
+    continuing from ``cache`` (None: from the prompt alone)."""
+    import torch
+
+    def generate(input_ids, attention_mask, cache, steps):
+        kwargs = {"cache": cache} if cache is not None else {}
+        with torch.inference_mode():
+            return model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=steps,
+                do_sample=False,
+                pad_token_id=pad,
+                eos_token_id=end,
+                **kwargs,
+            )
+
+    return generate

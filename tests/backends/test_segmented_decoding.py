@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import greedy_segments
 
 from act_bench.backends.kv_reuse import LeftPaddedCache, prefill
 from act_bench.backends.prefix_cache import PrefixCache
@@ -36,22 +37,6 @@ def padded(batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return ids, mask
 
 
-def make_generate(model):
-    def generate(input_ids, attention_mask, cache, steps):
-        kwargs = {"cache": cache} if cache is not None else {}
-        return model.generate(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            max_new_tokens=steps,
-            do_sample=False,
-            pad_token_id=PAD,
-            eos_token_id=1,
-            **kwargs,
-        )
-
-    return generate
-
-
 def test_segments_start_short_and_double() -> None:
     lengths = segment_lengths()
     assert [next(lengths) for _ in range(8)] == [4, 4, 8, 8, 16, 32, 64, 128]
@@ -61,7 +46,8 @@ def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
     batch = rows()
     ids, mask = padded(batch)
     with torch.inference_mode():
-        whole = make_generate(model)(ids, mask, None, NEW_TOKENS)[:, ids.shape[1] :].tolist()
+        whole = greedy_segments(model, pad=PAD)(ids, mask, None, NEW_TOKENS)
+        whole = whole[:, ids.shape[1] :].tolist()
         cache = LeftPaddedCache(len(batch), ids.shape[1] - 1, NEW_TOKENS, model)
         store = PrefixCache(10**8, min_tokens=4)
         for row, tokens in enumerate(batch):
@@ -70,7 +56,7 @@ def test_rows_that_go_on_decode_as_one_generate_call_would(model) -> None:
 
         def generate(input_ids, attention_mask, cache, steps):
             calls.append(input_ids.shape[0])
-            return make_generate(model)(input_ids, attention_mask, cache, steps)
+            return greedy_segments(model, pad=PAD)(input_ids, attention_mask, cache, steps)
 
         # rows 1 and 3 "end" after the second segment (8 tokens), row 0 after the fourth
         # (24): each leaves the batch at the end of the segment it ended in, and row 2 runs
@@ -99,7 +85,7 @@ def test_a_batch_whose_rows_all_end_stops_after_the_segment(model) -> None:
 
     def generate(input_ids, attention_mask, cache, steps):
         calls.append(steps)
-        return make_generate(model)(input_ids, attention_mask, cache, steps)
+        return greedy_segments(model, pad=PAD)(input_ids, attention_mask, cache, steps)
 
     with torch.inference_mode():
         decode_in_segments(

@@ -5,6 +5,7 @@ never written to. The real-model check on PACIFIC prompts is in test_hf_backend.
 from __future__ import annotations
 
 import torch
+from helpers import greedy_segments
 
 from act_bench.backends.kv_reuse import prefill
 from act_bench.backends.prefix_cache import PrefixCache
@@ -36,25 +37,7 @@ def left_padded(rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 def plain_greedy(model, rows: list[list[int]], new_tokens: int) -> list[list[int]]:
     """One ordinary left-padded greedy ``generate`` call, no cache given."""
     ids, mask = left_padded(rows)
-    return continuing(model)(ids, mask, None, new_tokens)[:, ids.shape[1] :].tolist()
-
-
-def continuing(model):
-    """A segment of decode_in_segments: greedy ``generate`` continuing from the cache."""
-
-    def generate(input_ids, attention_mask, cache, steps):
-        with torch.inference_mode():
-            return model.generate(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                cache=cache,
-                max_new_tokens=steps,
-                do_sample=False,
-                pad_token_id=PAD,
-                eos_token_id=1,
-            )
-
-    return generate
+    return greedy_segments(model, pad=PAD)(ids, mask, None, new_tokens)[:, ids.shape[1] :].tolist()
 
 
 def shared_cache(model, rows: list[list[int]], new_tokens: int, store: PrefixCache):
@@ -139,7 +122,7 @@ def test_greedy_tokens_match_and_stored_prefixes_are_never_written(tiny_llama) -
 
     with attending_shared_prefix(tiny_llama, cache):
         new_ids = decode_in_segments(
-            continuing(tiny_llama),
+            greedy_segments(tiny_llama, pad=PAD),
             ids,
             mask,
             cache,
@@ -162,7 +145,7 @@ def test_the_last_running_row_keeps_its_segments_prefix(tiny_llama) -> None:
 
     with attending_shared_prefix(tiny_llama, cache):
         new_ids = decode_in_segments(
-            continuing(tiny_llama),
+            greedy_segments(tiny_llama, pad=PAD),
             ids,
             mask,
             cache,
